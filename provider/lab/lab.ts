@@ -41,6 +41,7 @@ export async function labUp(input: LabOptionsInput = {}, log: Log = console.log)
   const keys = await ensureKeys(o, nodes);
   const snap = await ensureSnapshot(o, image, nodes, keys, log);
   const tRestore = Date.now();
+  fs.mkdirSync(o.labDir, { recursive: true });
   const desc = await withLock(path.join(o.labDir, "up.lock"), log, () => restore(o, image, snap, nodes, keys, log));
   log(`lab up: ${nodes.length} nodes ready in ${((Date.now() - t0) / 1000).toFixed(1)}s (restore ${((Date.now() - tRestore) / 1000).toFixed(1)}s)`);
   return desc;
@@ -160,9 +161,13 @@ async function ensureSnapshot(o: LabOptions, image: Image, nodes: NodePlan[], ke
     const t0 = Date.now();
     log(`creating lab snapshot ${key}: cold boot of ${nodes.length} VMs, then save (about a minute)`);
     const tmp = `${dir}.tmp`;
+    const runDir = path.join(tmp, "boot");
+    if (fs.existsSync(runDir)) {
+      // VMs of an interrupted earlier attempt: stop them before their files go
+      for (const name of fs.readdirSync(runDir)) await stopVm(path.join(runDir, name), name, log);
+    }
     fs.rmSync(tmp, { recursive: true, force: true });
     fs.mkdirSync(tmp, { recursive: true });
-    const runDir = path.join(tmp, "boot");
     const vms = await Promise.all(nodes.map((n, i) => startVm(o, image, n, identity(nodes, keys, i), runDir, undefined)));
     try {
       await waitReady(o, nodes, keys, vms, log, false);

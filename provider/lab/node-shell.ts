@@ -28,7 +28,7 @@ export class NodeShell {
       const c = new Client();
       let seen = "";
       c.once("ready", () => resolve(new NodeShell(c)));
-      c.once("error", (err) => {
+      c.on("error", (err) => {
         c.end();
         const why = seen && seen !== t.hostKeyFingerprint ? ` (host key ${seen} is not the pinned ${t.hostKeyFingerprint})` : "";
         reject(new Error(`ssh ${t.user}@${t.host}:${t.port}: ${err.message}${why}`));

@@ -81,6 +81,8 @@ chroot "$ROOT" useradd -m -s /bin/bash pgfs
 echo 'pgfs ALL=(ALL) NOPASSWD:ALL' > "$ROOT/etc/sudoers.d/pgfs"; chmod 440 "$ROOT/etc/sudoers.d/pgfs"
 echo 'root:lab' | chroot "$ROOT" chpasswd   # serial console only (sshd refuses passwords)
 echo '/dev/vda / ext4 defaults,noatime,errors=remount-ro 0 1' > "$ROOT/etc/fstab"
+# no DNS in the lab: names come from /etc/hosts only (a resolver that times out would stall glusterd and getent)
+sed -i 's/^hosts:.*/hosts:          files/' "$ROOT/etc/nsswitch.conf"; : > "$ROOT/etc/resolv.conf"
 # modules the storage stack needs, loaded at boot (before the snapshot is taken)
 printf 'dm_thin_pool\nxfs\nfuse\n' > "$ROOT/etc/modules-load.d/pgfs.conf"
 # per-VM state must not be in the image

@@ -1,0 +1,10 @@
+import { LabDescription } from "../../provider/lab/description";
+import { labUp } from "../../provider/lab/lab";
+
+let lab: Promise<LabDescription> | undefined;
+
+/** The running lab (started once per test process; `lab up` is idempotent). */
+export function ensureLab(): Promise<LabDescription> {
+  lab ??= labUp({}, (s) => console.log(`      [lab] ${s}`));
+  return lab;
+}
