@@ -1,0 +1,52 @@
+import { Executor, ExecResult, NodeTarget, RunOptions } from "./executor";
+
+export interface RecordedRun {
+  host: string;
+  sudo: boolean;
+  script: string;
+}
+
+export type FakeReply = Partial<ExecResult> | ((run: RecordedRun) => Partial<ExecResult> | Promise<Partial<ExecResult>>);
+
+/**
+ * A scripted stand-in for SSH in unit tests: records every script and answers from rules
+ * (first match wins; default: success with no output). Never the proof that a feature works.
+ */
+export class FakeExecutor implements Executor {
+  readonly runs: RecordedRun[] = [];
+  private rules: Array<{ host?: string; match: RegExp; reply: FakeReply; times?: number }> = [];
+
+  /** Answer scripts matching `match` (optionally only on `host`, optionally only `times` times). */
+  on(match: RegExp, reply: FakeReply, opts: { host?: string; times?: number } = {}): this {
+    this.rules.push({ match, reply, ...opts });
+    return this;
+  }
+
+  async run(t: NodeTarget, script: string, _opts?: RunOptions): Promise<ExecResult> {
+    const run = { host: t.host, sudo: t.sudo, script };
+    this.runs.push(run);
+    for (const r of this.rules) {
+      if (r.host && r.host !== t.host) continue;
+      if (!r.match.test(script)) continue;
+      if (r.times !== undefined) {
+        if (r.times <= 0) continue;
+        r.times--;
+      }
+      const out = typeof r.reply === "function" ? await r.reply(run) : r.reply;
+      return { code: out.code ?? 0, stdout: out.stdout ?? "", stderr: out.stderr ?? "" };
+    }
+    return { code: 0, stdout: "", stderr: "" };
+  }
+
+  scriptsOn(host: string): string[] {
+    return this.runs.filter((r) => r.host === host).map((r) => r.script);
+  }
+
+  roundTrips(): Record<string, number> {
+    const n: Record<string, number> = {};
+    for (const r of this.runs) n[r.host] = (n[r.host] ?? 0) + 1;
+    return n;
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,315 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import Database from "better-sqlite3";
+import type { Durability, GlusterOption, SshSettings } from "../model/schemas";
+import { ConflictError, NotFoundError } from "../model/errors";
+import { newId } from "../model/ids";
+import { MIGRATIONS } from "./schema";
+import { processIdentity } from "./owner";
+
+export type NodeState = "adding" | "online" | "offline" | "failed" | "removing";
+export type DeviceState = "adding" | "online" | "offline" | "failed" | "removing";
+export type VolumeState = "creating" | "online" | "expanding" | "deleting";
+export type BrickState = "pending" | "ready" | "deleting";
+export type OperationStatus = "running" | "committed" | "done" | "failed" | "rolled-back";
+
+export interface ClusterRow { id: string; name: string | null; file: boolean; block: boolean; createdAt: string }
+export interface NodeRow {
+  id: string; clusterId: string; manageHost: string; storageHost: string; zone: number;
+  tags: Record<string, string>; ssh: Partial<SshSettings>; state: NodeState; opId: string | null; createdAt: string;
+}
+export interface DeviceRow {
+  id: string; nodeId: string; path: string; state: DeviceState; totalKiB: number; freeKiB: number; usedKiB: number;
+  extentKiB: number; pvUuid: string | null; tags: Record<string, string>; opId: string | null; createdAt: string;
+}
+export interface VolumeRow {
+  id: string; clusterId: string; name: string; sizeGiB: number; durability: Durability; gid: number;
+  snapshotFactor: number; options: GlusterOption[]; state: VolumeState; opId: string | null; createdAt: string;
+}
+export interface BrickRow {
+  id: string; volumeId: string; deviceId: string; nodeId: string; path: string; sizeKiB: number; tpKiB: number;
+  metaKiB: number; setIndex: number; position: number; subtype: "data" | "arbiter"; state: BrickState; opId: string | null;
+}
+export interface OperationRow {
+  id: string; type: string; targetId: string; status: OperationStatus; plan: unknown; error: string | null;
+  ownerPid: number; ownerBoot: string; createdAt: string; updatedAt: string;
+}
+export interface StepRow { opId: string; seq: number; name: string; status: string; detail: string | null; at: string }
+
+const now = () => new Date().toISOString();
+const j = (v: unknown) => JSON.stringify(v);
+
+/**
+ * The SQLite ledger: clusters, nodes, devices, volumes, bricks and the operations journal.
+ * All writes that reserve space run in IMMEDIATE transactions (see `immediate`), so two requests can
+ * never both see the same free space.
+ */
+export class Ledger {
+  readonly db: Database.Database;
+  readonly owner = processIdentity();
+
+  constructor(readonly file: string) {
+    if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file, { timeout: 10_000 });
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("foreign_keys = ON");
+    this.db.pragma("synchronous = NORMAL");
+    this.migrate();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private migrate(): void {
+    const hasMeta = this.db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name='meta'").get();
+    let version = 0;
+    if (hasMeta) version = Number((this.db.prepare("SELECT value FROM meta WHERE key='schema_version'").get() as { value: string } | undefined)?.value ?? 0);
+    if (version > MIGRATIONS.length) {
+      throw new Error(`ledger ${this.file} has schema version ${version}, newer than this release knows (${MIGRATIONS.length}): upgrade pulumi-glusterfs`);
+    }
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]);
+        this.db.prepare("INSERT INTO meta(key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(String(v + 1));
+      }).immediate();
+    }
+  }
+
+  /** Run fn in one BEGIN IMMEDIATE transaction (a write lock from the start). */
+  immediate<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  // ---- clusters
+  insertCluster(c: { id?: string; name?: string | null; file: boolean; block: boolean }): ClusterRow {
+    const row: ClusterRow = { id: c.id ?? newId(), name: c.name ?? null, file: c.file, block: c.block, createdAt: now() };
+    this.db.prepare("INSERT INTO clusters(id, name, file, block, created_at) VALUES (?, ?, ?, ?, ?)").run(row.id, row.name, row.file ? 1 : 0, row.block ? 1 : 0, row.createdAt);
+    return row;
+  }
+  findCluster(id: string): ClusterRow | undefined {
+    const r = this.db.prepare("SELECT * FROM clusters WHERE id = ?").get(id) as Record<string, unknown> | undefined;
+    return r && { id: r.id as string, name: r.name as string | null, file: !!r.file, block: !!r.block, createdAt: r.created_at as string };
+  }
+  getCluster(id: string): ClusterRow {
+    return this.findCluster(id) ?? notFound("cluster", id);
+  }
+  listClusters(): ClusterRow[] {
+    return (this.db.prepare("SELECT id FROM clusters ORDER BY id").all() as { id: string }[]).map((r) => this.getCluster(r.id));
+  }
+  setClusterFlags(id: string, file: boolean, block: boolean): void {
+    this.db.prepare("UPDATE clusters SET file = ?, block = ? WHERE id = ?").run(file ? 1 : 0, block ? 1 : 0, id);
+  }
+  deleteCluster(id: string): void {
+    this.db.prepare("DELETE FROM clusters WHERE id = ?").run(id);
+  }
+
+  // ---- nodes
+  insertNode(n: Omit<NodeRow, "createdAt" | "opId"> & { opId?: string | null }): NodeRow {
+    for (const [col, host] of [["manage_host", n.manageHost], ["storage_host", n.storageHost]] as const) {
+      const other = this.db.prepare(`SELECT id FROM nodes WHERE ${col} = ?`).get(host) as { id: string } | undefined;
+      if (other) throw new ConflictError(`Hostname ${host} already used by node with id ${other.id}`);
+    }
+    const row: NodeRow = { ...n, opId: n.opId ?? null, createdAt: now() };
+    this.db
+      .prepare("INSERT INTO nodes(id, cluster_id, manage_host, storage_host, zone, tags, ssh, state, op_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)")
+      .run(row.id, row.clusterId, row.manageHost, row.storageHost, row.zone, j(row.tags), j(row.ssh), row.state, row.opId, row.createdAt);
+    return row;
+  }
+  findNode(id: string): NodeRow | undefined {
+    const r = this.db.prepare("SELECT * FROM nodes WHERE id = ?").get(id) as Record<string, unknown> | undefined;
+    return r && nodeRow(r);
+  }
+  getNode(id: string): NodeRow {
+    return this.findNode(id) ?? notFound("node", id);
+  }
+  listNodes(clusterId?: string): NodeRow[] {
+    const rows = (clusterId
+      ? this.db.prepare("SELECT * FROM nodes WHERE cluster_id = ? ORDER BY id").all(clusterId)
+      : this.db.prepare("SELECT * FROM nodes ORDER BY id").all()) as Record<string, unknown>[];
+    return rows.map(nodeRow);
+  }
+  updateNode(id: string, patch: Partial<Pick<NodeRow, "state" | "zone" | "tags" | "ssh" | "opId">>): void {
+    const cur = this.getNode(id);
+    const n = { ...cur, ...patch };
+    this.db.prepare("UPDATE nodes SET state = ?, zone = ?, tags = ?, ssh = ?, op_id = ? WHERE id = ?").run(n.state, n.zone, j(n.tags), j(n.ssh), n.opId, id);
+  }
+  deleteNode(id: string): void {
+    this.db.prepare("DELETE FROM nodes WHERE id = ?").run(id);
+  }
+
+  // ---- devices
+  insertDevice(d: Omit<DeviceRow, "createdAt" | "opId"> & { opId?: string | null }): DeviceRow {
+    const dup = this.db.prepare("SELECT id FROM devices WHERE node_id = ? AND path = ?").get(d.nodeId, d.path) as { id: string } | undefined;
+    if (dup) throw new ConflictError(`Device ${d.path} is already in use on this node (ID: ${dup.id})`);
+    const row: DeviceRow = { ...d, opId: d.opId ?? null, createdAt: now() };
+    this.db
+      .prepare("INSERT INTO devices(id, node_id, path, state, total_kib, free_kib, used_kib, extent_kib, pv_uuid, tags, op_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
+      .run(row.id, row.nodeId, row.path, row.state, row.totalKiB, row.freeKiB, row.usedKiB, row.extentKiB, row.pvUuid, j(row.tags), row.opId, row.createdAt);
+    return row;
+  }
+  findDevice(id: string): DeviceRow | undefined {
+    const r = this.db.prepare("SELECT * FROM devices WHERE id = ?").get(id) as Record<string, unknown> | undefined;
+    return r && deviceRow(r);
+  }
+  getDevice(id: string): DeviceRow {
+    return this.findDevice(id) ?? notFound("device", id);
+  }
+  listDevices(nodeId?: string): DeviceRow[] {
+    const rows = (nodeId
+      ? this.db.prepare("SELECT * FROM devices WHERE node_id = ? ORDER BY id").all(nodeId)
+      : this.db.prepare("SELECT * FROM devices ORDER BY id").all()) as Record<string, unknown>[];
+    return rows.map(deviceRow);
+  }
+  updateDevice(id: string, patch: Partial<Pick<DeviceRow, "state" | "totalKiB" | "freeKiB" | "usedKiB" | "extentKiB" | "pvUuid" | "tags" | "opId">>): void {
+    const d = { ...this.getDevice(id), ...patch };
+    this.db
+      .prepare("UPDATE devices SET state=?, total_kib=?, free_kib=?, used_kib=?, extent_kib=?, pv_uuid=?, tags=?, op_id=? WHERE id=?")
+      .run(d.state, d.totalKiB, d.freeKiB, d.usedKiB, d.extentKiB, d.pvUuid, j(d.tags), d.opId, id);
+  }
+  /** Move `kib` from free to used (negative: give it back). */
+  reserveOnDevice(id: string, kib: number): void {
+    this.db.prepare("UPDATE devices SET free_kib = free_kib - ?, used_kib = used_kib + ? WHERE id = ?").run(kib, kib, id);
+  }
+  deleteDevice(id: string): void {
+    this.db.prepare("DELETE FROM devices WHERE id = ?").run(id);
+  }
+
+  // ---- volumes
+  insertVolume(v: Omit<VolumeRow, "createdAt">): VolumeRow {
+    const dup = this.db.prepare("SELECT id FROM volumes WHERE cluster_id = ? AND name = ?").get(v.clusterId, v.name) as { id: string } | undefined;
+    if (dup) throw new ConflictError(`Volume name '${v.name}' already in use`);
+    const row: VolumeRow = { ...v, createdAt: now() };
+    this.db
+      .prepare("INSERT INTO volumes(id, cluster_id, name, size_gib, durability, gid, snapshot_factor, options, state, op_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+      .run(row.id, row.clusterId, row.name, row.sizeGiB, j(row.durability), row.gid, row.snapshotFactor, j(row.options), row.state, row.opId, row.createdAt);
+    return row;
+  }
+  findVolume(id: string): VolumeRow | undefined {
+    const r = this.db.prepare("SELECT * FROM volumes WHERE id = ?").get(id) as Record<string, unknown> | undefined;
+    return r && volumeRow(r);
+  }
+  getVolume(id: string): VolumeRow {
+    return this.findVolume(id) ?? notFound("volume", id);
+  }
+  findVolumeByName(clusterId: string, name: string): VolumeRow | undefined {
+    const r = this.db.prepare("SELECT * FROM volumes WHERE cluster_id = ? AND name = ?").get(clusterId, name) as Record<string, unknown> | undefined;
+    return r && volumeRow(r);
+  }
+  listVolumes(clusterId?: string): VolumeRow[] {
+    const rows = (clusterId
+      ? this.db.prepare("SELECT * FROM volumes WHERE cluster_id = ? ORDER BY id").all(clusterId)
+      : this.db.prepare("SELECT * FROM volumes ORDER BY id").all()) as Record<string, unknown>[];
+    return rows.map(volumeRow);
+  }
+  updateVolume(id: string, patch: Partial<Pick<VolumeRow, "state" | "sizeGiB" | "options" | "opId">>): void {
+    const v = { ...this.getVolume(id), ...patch };
+    this.db.prepare("UPDATE volumes SET state=?, size_gib=?, options=?, op_id=? WHERE id=?").run(v.state, v.sizeGiB, j(v.options), v.opId, id);
+  }
+  deleteVolume(id: string): void {
+    this.db.prepare("DELETE FROM volumes WHERE id = ?").run(id);
+  }
+
+  // ---- bricks
+  insertBrick(b: BrickRow): void {
+    this.db
+      .prepare("INSERT INTO bricks(id, volume_id, device_id, node_id, path, size_kib, tp_kib, meta_kib, set_index, position, subtype, state, op_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
+      .run(b.id, b.volumeId, b.deviceId, b.nodeId, b.path, b.sizeKiB, b.tpKiB, b.metaKiB, b.setIndex, b.position, b.subtype, b.state, b.opId);
+  }
+  findBrick(id: string): BrickRow | undefined {
+    const r = this.db.prepare("SELECT * FROM bricks WHERE id = ?").get(id) as Record<string, unknown> | undefined;
+    return r && brickRow(r);
+  }
+  listBricks(volumeId: string): BrickRow[] {
+    return (this.db.prepare("SELECT * FROM bricks WHERE volume_id = ? ORDER BY set_index, position").all(volumeId) as Record<string, unknown>[]).map(brickRow);
+  }
+  listBricksOnDevice(deviceId: string): BrickRow[] {
+    return (this.db.prepare("SELECT * FROM bricks WHERE device_id = ? ORDER BY id").all(deviceId) as Record<string, unknown>[]).map(brickRow);
+  }
+  listBricksOfOperation(opId: string): BrickRow[] {
+    return (this.db.prepare("SELECT * FROM bricks WHERE op_id = ? ORDER BY set_index, position").all(opId) as Record<string, unknown>[]).map(brickRow);
+  }
+  setBrickState(id: string, state: BrickState, opId: string | null): void {
+    this.db.prepare("UPDATE bricks SET state = ?, op_id = ? WHERE id = ?").run(state, opId, id);
+  }
+  deleteBrick(id: string): void {
+    this.db.prepare("DELETE FROM bricks WHERE id = ?").run(id);
+  }
+
+  // ---- operations journal
+  beginOperation(type: string, targetId: string, plan: unknown): OperationRow {
+    const t = now();
+    const row: OperationRow = { id: newId(), type, targetId, status: "running", plan, error: null, ownerPid: process.pid, ownerBoot: this.owner, createdAt: t, updatedAt: t };
+    this.db
+      .prepare("INSERT INTO operations(id, type, target_id, status, plan, error, owner_pid, owner_boot, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)")
+      .run(row.id, row.type, row.targetId, row.status, j(row.plan), null, row.ownerPid, row.ownerBoot, t, t);
+    return row;
+  }
+  getOperation(id: string): OperationRow {
+    const r = this.db.prepare("SELECT * FROM operations WHERE id = ?").get(id) as Record<string, unknown> | undefined;
+    return r ? opRow(r) : notFound("operation", id);
+  }
+  listOperations(statuses?: OperationStatus[]): OperationRow[] {
+    const rows = this.db.prepare("SELECT * FROM operations ORDER BY created_at, id").all() as Record<string, unknown>[];
+    return rows.map(opRow).filter((o) => !statuses || statuses.includes(o.status));
+  }
+  setOperationStatus(id: string, status: OperationStatus, error?: string | null, plan?: unknown): void {
+    const cur = this.getOperation(id);
+    this.db
+      .prepare("UPDATE operations SET status = ?, error = ?, plan = ?, updated_at = ? WHERE id = ?")
+      .run(status, error === undefined ? cur.error : error, j(plan === undefined ? cur.plan : plan), now(), id);
+  }
+  /** Take over an operation (recovery): this process becomes its owner. */
+  adoptOperation(id: string): void {
+    this.db.prepare("UPDATE operations SET owner_pid = ?, owner_boot = ?, updated_at = ? WHERE id = ?").run(process.pid, this.owner, now(), id);
+  }
+  recordStep(opId: string, name: string, status: "done" | "failed" | "compensated", detail?: string): void {
+    const seq = ((this.db.prepare("SELECT MAX(seq) AS m FROM operation_steps WHERE op_id = ?").get(opId) as { m: number | null }).m ?? 0) + 1;
+    this.db.prepare("INSERT INTO operation_steps(op_id, seq, name, status, detail, at) VALUES (?,?,?,?,?,?)").run(opId, seq, name, status, detail ?? null, now());
+  }
+  listSteps(opId: string): StepRow[] {
+    return (this.db.prepare("SELECT * FROM operation_steps WHERE op_id = ? ORDER BY seq").all(opId) as Record<string, unknown>[]).map((r) => ({
+      opId: r.op_id as string, seq: r.seq as number, name: r.name as string, status: r.status as string, detail: r.detail as string | null, at: r.at as string,
+    }));
+  }
+}
+
+function notFound(kind: string, id: string): never {
+  throw new NotFoundError(kind, id);
+}
+
+function nodeRow(r: Record<string, unknown>): NodeRow {
+  return {
+    id: r.id as string, clusterId: r.cluster_id as string, manageHost: r.manage_host as string, storageHost: r.storage_host as string,
+    zone: r.zone as number, tags: JSON.parse(r.tags as string), ssh: JSON.parse(r.ssh as string), state: r.state as NodeState,
+    opId: r.op_id as string | null, createdAt: r.created_at as string,
+  };
+}
+function deviceRow(r: Record<string, unknown>): DeviceRow {
+  return {
+    id: r.id as string, nodeId: r.node_id as string, path: r.path as string, state: r.state as DeviceState,
+    totalKiB: r.total_kib as number, freeKiB: r.free_kib as number, usedKiB: r.used_kib as number, extentKiB: r.extent_kib as number,
+    pvUuid: r.pv_uuid as string | null, tags: JSON.parse(r.tags as string), opId: r.op_id as string | null, createdAt: r.created_at as string,
+  };
+}
+function volumeRow(r: Record<string, unknown>): VolumeRow {
+  return {
+    id: r.id as string, clusterId: r.cluster_id as string, name: r.name as string, sizeGiB: r.size_gib as number,
+    durability: JSON.parse(r.durability as string), gid: r.gid as number, snapshotFactor: r.snapshot_factor as number,
+    options: JSON.parse(r.options as string), state: r.state as VolumeState, opId: r.op_id as string | null, createdAt: r.created_at as string,
+  };
+}
+function brickRow(r: Record<string, unknown>): BrickRow {
+  return {
+    id: r.id as string, volumeId: r.volume_id as string, deviceId: r.device_id as string, nodeId: r.node_id as string, path: r.path as string,
+    sizeKiB: r.size_kib as number, tpKiB: r.tp_kib as number, metaKiB: r.meta_kib as number, setIndex: r.set_index as number,
+    position: r.position as number, subtype: r.subtype as "data" | "arbiter", state: r.state as BrickState, opId: r.op_id as string | null,
+  };
+}
+function opRow(r: Record<string, unknown>): OperationRow {
+  return {
+    id: r.id as string, type: r.type as string, targetId: r.target_id as string, status: r.status as OperationStatus,
+    plan: JSON.parse(r.plan as string), error: r.error as string | null, ownerPid: r.owner_pid as number, ownerBoot: r.owner_boot as string,
+    createdAt: r.created_at as string, updatedAt: r.updated_at as string,
+  };
+}
