@@ -9,6 +9,7 @@ import { inlineStack, pulumiRoot } from "../support/pulumi";
 const PINNED = "v3.259.0";
 
 describe("engine: the real Pulumi CLI, built from Go modules", function () {
+  this.timeout(30 * 60_000);
   it("prints the pinned version", function () {
     const v = execFileSync(path.join(pulumiRoot(), "bin", "pulumi"), ["version"], { encoding: "utf8" }).trim();
     assert.equal(v, PINNED);

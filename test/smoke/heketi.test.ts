@@ -26,6 +26,7 @@ async function freePort(): Promise<number> {
 }
 
 describe("heketi: the reference implementation, built from Go modules", function () {
+  this.timeout(30 * 60_000);
   let server: ChildProcess;
   let url: string;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-heketi-"));

@@ -5,6 +5,7 @@ import { NodeShell } from "../../provider/lab/node-shell";
 import { ensureLab } from "../support/lab";
 
 describe("lab: real GlusterFS nodes in QEMU", function () {
+  this.timeout(30 * 60_000);
   let lab: LabDescription;
   const shells = new Map<string, NodeShell>();
 

@@ -1,0 +1,338 @@
+/**
+ * Device and brick command builders: Heketi's exact LVM/XFS/fstab command lines, made
+ * idempotent with cheap guards so a re-run after a crash converges. Pure: they only build lines.
+ */
+import {
+  DEFAULT_FSTAB,
+  assertDevicePath,
+  assertFilePath,
+  assertId,
+  assertPositiveInt,
+  brickMountPoint,
+  brickPath,
+  deviceMountParent,
+  devNode,
+  fstabLine,
+  lvName,
+  lvPath,
+  tag,
+  thinPoolName,
+  thinPoolPath,
+  vgName,
+} from "./layout";
+import {
+  Fragment,
+  ShellLine,
+  ensureLineInFile,
+  frag,
+  ifThen,
+  outputIsInteger,
+  removeTableLines,
+  section,
+  sh,
+  silently,
+  unless,
+  withoutStderr,
+} from "./shell";
+
+/** `/usr/sbin/lvm`, as Heketi runs it (not `lvm` from PATH) */
+const lvm = frag`/usr/sbin/lvm`;
+const yn = (b: boolean | undefined) => (b ? frag`y` : frag`n`);
+
+// ---------------------------------------------------------------------------------------------
+// Devices
+
+export interface PvCreateArgs {
+  device: string;
+  /** `--dataalignment`, Heketi's default 256K */
+  dataAlignment?: string;
+}
+
+/** `/usr/sbin/lvm pvcreate -qq --metadatasize=128M --dataalignment=256K '/dev/vdb'` */
+export function pvCreate(a: PvCreateArgs): ShellLine {
+  const align = a.dataAlignment ?? "256K";
+  if (!/^[0-9]+[KMG]?$/.test(align)) throw new Error(`dataAlignment must look like 256K, got ${align}`);
+  return sh`${lvm} pvcreate -qq --metadatasize=128M --dataalignment=${align} ${assertDevicePath(a.device)}`;
+}
+
+export interface VgCreateArgs {
+  device: string;
+  deviceId: string;
+  /** LVM metadata backups (Heketi's BackupLVM); default off */
+  backupLvm?: boolean;
+}
+
+/** `/usr/sbin/lvm vgcreate -qq --physicalextentsize=4M --autobackup=n --addtag 'pgfs.device=<D>' 'vg_<D>' '/dev/vdb'` */
+export function vgCreate(a: VgCreateArgs): ShellLine {
+  return sh`${lvm} vgcreate -qq --physicalextentsize=4M --autobackup=${yn(a.backupLvm)} --addtag ${tag("device", a.deviceId)} ${vgName(a.deviceId)} ${assertDevicePath(a.device)}`;
+}
+
+/** `wipefs --all '/dev/vdb'` (only with destroyData) */
+export function wipeDevice(device: string): ShellLine {
+  return sh`wipefs --all ${assertDevicePath(device)}`;
+}
+
+/** `/usr/sbin/lvm pvs -o pv_name,pv_uuid,vg_name --reportformat=json '/dev/vdb'` */
+export function pvsOfDevice(device: string): ShellLine {
+  return sh`${lvm} pvs -o pv_name,pv_uuid,vg_name --reportformat=json ${assertDevicePath(device)}`;
+}
+
+/** `/usr/sbin/lvm vgdisplay -c 'vg_<D>'` */
+export function vgDisplay(deviceId: string): ShellLine {
+  return sh`${lvm} vgdisplay -c ${vgName(deviceId)}`;
+}
+
+/** Exit 0 iff `vg_<D>` exists. */
+export function vgExists(deviceId: string): ShellLine {
+  return silently(sh`${lvm} vgs ${vgName(deviceId)}`);
+}
+
+/** Exit 0 iff the device is an LVM physical volume. */
+export function pvExists(device: string): ShellLine {
+  return silently(sh`${lvm} pvs ${assertDevicePath(device)}`);
+}
+
+/** Exit 0 iff the logical volume `vg/lv` exists. */
+function lvExists(path: string): ShellLine {
+  return silently(sh`${lvm} lvs ${path}`);
+}
+
+export interface DeviceSetupArgs extends VgCreateArgs, PvCreateArgs {
+  /** wipe every signature first (Heketi's destroydata) */
+  destroyData?: boolean;
+}
+
+/**
+ * Make a device ours: [wipefs --all], pvcreate, vgcreate (tagged). Skips what is already done, so
+ * a re-run after a crash converges; pvcreate -qq itself still refuses a device that carries a
+ * signature (it answers "no" to the wipe prompt), so run the probe first and only pass
+ * destroyData when the operator asked for it.
+ */
+export function deviceSetup(a: DeviceSetupArgs): ShellLine[] {
+  const steps: ShellLine[] = [];
+  if (a.destroyData) steps.push(wipeDevice(a.device));
+  steps.push(unless(pvExists(a.device), pvCreate(a)));
+  steps.push(vgCreate(a));
+  return [unless(vgExists(a.deviceId), ...steps)];
+}
+
+export interface DeviceTeardownArgs {
+  device: string;
+  deviceId: string;
+}
+
+/** `/usr/sbin/lvm vgremove -qq 'vg_<D>'` (-qq answers "no" when LVs are left: it refuses) */
+export function vgRemove(deviceId: string): ShellLine {
+  return sh`${lvm} vgremove -qq ${vgName(deviceId)}`;
+}
+
+/** `/usr/sbin/lvm pvremove -qq '/dev/vdb'` */
+export function pvRemove(device: string): ShellLine {
+  return sh`${lvm} pvremove -qq ${assertDevicePath(device)}`;
+}
+
+/**
+ * Give a device back: vgremove, pvremove, rmdir of the device's mount parent. Each step is
+ * skipped when already done. The VG must hold no LV any more (vgremove -qq refuses otherwise).
+ */
+export function deviceTeardown(a: DeviceTeardownArgs): ShellLine[] {
+  const parent = deviceMountParent(a.deviceId);
+  return [
+    ifThen(vgExists(a.deviceId), vgRemove(a.deviceId)),
+    ifThen(pvExists(a.device), pvRemove(a.device)),
+    ifThen(sh`test -d ${parent}`, sh`rmdir ${parent}`),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Device probe: is this disk empty, does it carry signatures, is it a PV, is it in use?
+
+
+/**
+ * One script that tells whether a device may be given to us. Each part is framed as a section
+ * (see `section`) and parsed by `parseDeviceProbe`:
+ *   exists  `test -b <dev>`
+ *   lsblk   `lsblk --json --bytes --paths --output NAME,TYPE,SIZE,RO,FSTYPE,MOUNTPOINT <dev>` (tree: partitions, LVs, mounts)
+ *   wipefs  `wipefs --no-act --json <dev>` (every signature, as `wipefs --all` would erase them)
+ *   pvs     `lvm pvs --reportformat json ... <dev>` (is it a PV, of which VG, with which tags)
+ */
+export function probeDevice(device: string): ShellLine[] {
+  const d = assertDevicePath(device);
+  return [
+    section("exists", sh`test -b ${d}`),
+    section("lsblk", withoutStderr(sh`lsblk --json --bytes --paths --output NAME,TYPE,SIZE,RO,FSTYPE,MOUNTPOINT ${d}`)),
+    section("wipefs", withoutStderr(sh`wipefs --no-act --json ${d}`)),
+    section("pvs", withoutStderr(sh`${lvm} pvs --reportformat json --units k --nosuffix -o pv_name,pv_uuid,vg_name,pv_size,vg_tags ${d}`)),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bricks
+
+export interface BrickArgs {
+  deviceId: string;
+  brickId: string;
+  /** fstab to edit; default /etc/fstab */
+  fstab?: string;
+}
+
+export interface BrickCreateArgs extends BrickArgs {
+  /** virtual size of the thin LV, KiB */
+  sizeKiB: number;
+  /** thin pool size, KiB (>= sizeKiB; Heketi: size * snapshot factor) */
+  thinPoolSizeKiB: number;
+  /** thin pool metadata size, KiB */
+  poolMetadataSizeKiB: number;
+  /** the volume the brick belongs to, for the LV tag */
+  volumeId?: string;
+  /** arbiter bricks hold only metadata: `mkfs.xfs -i maxpct=100` (Heketi's ArbiterFormat) */
+  arbiter?: boolean;
+  /** group owner of the brick directory (chown :gid, chmod 2775); 0 or absent: root only */
+  gid?: number;
+  backupLvm?: boolean;
+}
+
+/**
+ * `/usr/sbin/lvm lvcreate -qq --autobackup=n --poolmetadatasize <M>K --chunksize 256K --size <TP>K
+ *  --thin 'vg_<D>/tp_<B>' --virtualsize <S>K --name 'brick_<B>' --addtag ...`
+ */
+export function lvCreateBrick(a: BrickCreateArgs): ShellLine {
+  assertPositiveInt("sizeKiB", a.sizeKiB);
+  assertPositiveInt("thinPoolSizeKiB", a.thinPoolSizeKiB);
+  assertPositiveInt("poolMetadataSizeKiB", a.poolMetadataSizeKiB);
+  if (a.thinPoolSizeKiB < a.sizeKiB) throw new Error(`thin pool (${a.thinPoolSizeKiB}K) is smaller than the brick (${a.sizeKiB}K)`);
+  return sh`${lvm} lvcreate -qq --autobackup=${yn(a.backupLvm)} --poolmetadatasize ${a.poolMetadataSizeKiB}K --chunksize 256K --size ${a.thinPoolSizeKiB}K --thin ${thinPoolPath(a.deviceId, a.brickId)} --virtualsize ${a.sizeKiB}K --name ${lvName(a.brickId)} ${brickTags(a)}`;
+}
+
+export interface BrickTagArgs {
+  deviceId: string;
+  brickId: string;
+  volumeId?: string;
+  backupLvm?: boolean;
+}
+
+function brickTags(a: BrickTagArgs): Fragment[] {
+  const tags = [frag`--addtag ${tag("brick", a.brickId)}`];
+  if (a.volumeId !== undefined) tags.push(frag`--addtag ${tag("volume", a.volumeId)}`);
+  return tags;
+}
+
+/**
+ * `/usr/sbin/lvm lvchange -qq --autobackup=n --addtag 'pgfs.brick=<B>' [--addtag 'pgfs.volume=<V>'] 'vg_<D>/brick_<B>' 'vg_<D>/tp_<B>'`
+ * Tags the brick LV and its thin pool. Needed after lvcreate: LVM 2.03 puts the tags of a combined
+ * "--thin pool --virtualsize" lvcreate on the new thin pool only. Re-adding a tag is a no-op (exit 0),
+ * so this also adopts Heketi-built bricks.
+ */
+export function tagBrick(a: BrickTagArgs): ShellLine {
+  return sh`${lvm} lvchange -qq --autobackup=${yn(a.backupLvm)} ${brickTags(a)} ${lvPath(a.deviceId, a.brickId)} ${thinPoolPath(a.deviceId, a.brickId)}`;
+}
+
+/** `/usr/sbin/lvm vgchange -qq --autobackup=n --addtag 'pgfs.device=<D>' 'vg_<D>'` (adopting a Heketi-built device) */
+export function tagDevice(deviceId: string, backupLvm?: boolean): ShellLine {
+  return sh`${lvm} vgchange -qq --autobackup=${yn(backupLvm)} --addtag ${tag("device", deviceId)} ${vgName(deviceId)}`;
+}
+
+/** `mkfs.xfs -i size=512 -n size=8192 <dev>`; arbiter: `mkfs.xfs -i maxpct=100 -n size=8192 <dev>` */
+export function mkfsBrick(a: BrickArgs & { arbiter?: boolean }): ShellLine {
+  const inode = a.arbiter ? frag`maxpct=100` : frag`size=512`;
+  return sh`mkfs.xfs -i ${inode} -n size=8192 ${devNode(a.deviceId, a.brickId)}`;
+}
+
+/** `mount -o rw,inode64,noatime,nouuid <dev> <mnt>` */
+export function mountBrick(a: BrickArgs): ShellLine {
+  return sh`mount -o rw,inode64,noatime,nouuid ${devNode(a.deviceId, a.brickId)} ${brickMountPoint(a.deviceId, a.brickId)}`;
+}
+
+/**
+ * Create one brick, Heketi's way, as one script:
+ *   mkdir -p MNT; lvcreate (tagged); lvchange --addtag (LV and pool); mkfs.xfs; fstab line; mount; mkdir MNT/brick; [chown :gid; chmod 2775]
+ * Guards make a re-run converge: an existing LV is not re-created, a device that already holds
+ * XFS is not re-formatted, the fstab line is not duplicated, a mounted brick is not re-mounted.
+ */
+export function brickCreate(a: BrickCreateArgs): ShellLine[] {
+  const fstab = assertFilePath(a.fstab ?? DEFAULT_FSTAB);
+  const mnt = brickMountPoint(a.deviceId, a.brickId);
+  const dir = brickPath(a.deviceId, a.brickId);
+  const dev = devNode(a.deviceId, a.brickId);
+  if (a.volumeId !== undefined) assertId("volume", a.volumeId);
+  const lines: ShellLine[] = [
+    sh`mkdir -p ${mnt}`,
+    unless(lvExists(lvPath(a.deviceId, a.brickId)), lvCreateBrick(a)),
+    tagBrick(a),
+    unless(silently(sh`blkid -p -n xfs ${dev}`), mkfsBrick(a)),
+    ensureLineInFile(fstabLine(a.deviceId, a.brickId), fstab),
+    unless(sh`mountpoint -q ${mnt}`, mountBrick(a)),
+    unless(sh`test -d ${dir}`, sh`mkdir ${dir}`),
+  ];
+  if (a.gid !== undefined && a.gid !== 0) {
+    if (!Number.isSafeInteger(a.gid) || a.gid < 0) throw new Error(`gid must be a whole number, got ${a.gid}`);
+    lines.push(sh`chown :${a.gid} ${dir}`, sh`chmod 2775 ${dir}`);
+  }
+  return lines;
+}
+
+/** `/usr/sbin/lvm lvs --noheadings --options=thin_count 'vg_<D>/tp_<B>'` */
+export function thinPoolCount(a: BrickArgs): ShellLine {
+  return sh`${lvm} lvs --noheadings --options=thin_count ${thinPoolPath(a.deviceId, a.brickId)}`;
+}
+
+/** `/usr/sbin/lvm lvremove --autobackup=n -f 'vg_<D>/<lv>'` */
+export function lvRemove(deviceId: string, lv: string, backupLvm?: boolean): ShellLine {
+  return sh`${lvm} lvremove --autobackup=${yn(backupLvm)} -f ${`${vgName(deviceId)}/${lv}`}`;
+}
+
+/**
+ * Destroy one brick, idempotently (every step tolerates "already gone"):
+ *   umount MNT (if mounted); drop the fstab line(s) whose mount point is MNT (keeping FSTAB.save,
+ *   like Heketi's `sed -i.save`, but matching the mount-point field exactly instead of a regex);
+ *   lvremove the brick LV (if present); lvremove the thin pool (if present and thin_count is 0);
+ *   rmdir MNT (if present).
+ */
+export function brickDestroy(a: BrickArgs & { backupLvm?: boolean }): ShellLine[] {
+  const fstab = assertFilePath(a.fstab ?? DEFAULT_FSTAB);
+  const mnt = brickMountPoint(a.deviceId, a.brickId);
+  return [
+    ifThen(sh`mountpoint -q ${mnt}`, sh`umount ${mnt}`),
+    removeTableLines(fstab, 2, mnt),
+    ifThen(lvExists(lvPath(a.deviceId, a.brickId)), lvRemove(a.deviceId, lvName(a.brickId), a.backupLvm)),
+    ifThen(outputIsInteger(withoutStderr(thinPoolCount(a)), 0), lvRemove(a.deviceId, thinPoolName(a.brickId), a.backupLvm)),
+    ifThen(sh`test -d ${mnt}`, sh`rmdir ${mnt}`),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Read-back: what is really on a node (to adopt, verify, or rebuild the ledger)
+
+const PVS_FIELDS = frag`pv_name,pv_uuid,vg_name,pv_size,pv_free,dev_size,pv_tags`;
+const VGS_FIELDS = frag`vg_name,vg_uuid,vg_size,vg_free,vg_extent_size,vg_extent_count,vg_free_count,pv_count,lv_count,vg_tags`;
+const LVS_FIELDS = frag`lv_name,vg_name,lv_uuid,lv_attr,lv_size,pool_lv,data_percent,metadata_percent,lv_metadata_size,thin_count,lv_dm_path,lv_tags`;
+
+/** `/usr/sbin/lvm pvs --reportformat json --units k --nosuffix -o <PVS_FIELDS> [dev...]` */
+export function pvsReport(devices: readonly string[] = []): ShellLine {
+  return sh`${lvm} pvs --reportformat json --units k --nosuffix -o ${PVS_FIELDS} ${devices.map(assertDevicePath)}`;
+}
+
+/** `/usr/sbin/lvm vgs --reportformat json --units k --nosuffix -o <VGS_FIELDS> [vg_<D>...]` */
+export function vgsReport(deviceIds: readonly string[] = []): ShellLine {
+  return sh`${lvm} vgs --reportformat json --units k --nosuffix -o ${VGS_FIELDS} ${deviceIds.map(vgName)}`;
+}
+
+/** `/usr/sbin/lvm lvs --reportformat json --units k --nosuffix -o <LVS_FIELDS> [vg_<D>...]` */
+export function lvsReport(deviceIds: readonly string[] = []): ShellLine {
+  return sh`${lvm} lvs --reportformat json --units k --nosuffix -o ${LVS_FIELDS} ${deviceIds.map(vgName)}`;
+}
+
+/** `findmnt --list --json --output SOURCE,TARGET,FSTYPE,OPTIONS` (filter with parseFindmnt). */
+export function listMounts(): ShellLine {
+  return sh`findmnt --list --json --output SOURCE,TARGET,FSTYPE,OPTIONS`;
+}
+
+/** `cat /proc/self/mounts` (same table format as fstab). */
+export function procMounts(): ShellLine {
+  return sh`cat /proc/self/mounts`;
+}
+
+/** `cat /etc/fstab` */
+export function catFstab(fstab: string = DEFAULT_FSTAB): ShellLine {
+  return sh`cat ${assertFilePath(fstab)}`;
+}

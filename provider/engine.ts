@@ -1,0 +1,146 @@
+import * as fs from "node:fs";
+import type { Executor, NodeTarget } from "./exec/executor";
+import { SshExecutor } from "./exec/ssh-executor";
+import { Ledger, NodeRow } from "./ledger/ledger";
+import { ValidationError } from "./model/errors";
+import type { GlusterOption, SshSettings, VolumeCreateInput } from "./model/schemas";
+import { defaultLimits } from "./placement";
+import { EngineSettings, makeSerializer, OpContext } from "./operations/context";
+import { recover, RecoveryResult } from "./operations/recovery";
+import * as readback from "./operations/readback";
+import * as topo from "./operations/topology-ops";
+import * as vol from "./operations/volume";
+
+export interface EngineOptions {
+  /** SQLite ledger file (created if missing). */
+  ledgerPath: string;
+  /** Defaults: SshExecutor. Unit tests pass a FakeExecutor. */
+  executor?: Executor;
+  /** SSH defaults for every node; a node's own settings (from node add) override them. */
+  ssh?: Partial<SshSettings> & { privateKey?: string };
+  /** Per-node private key (e.g. a Pulumi secret), consulted before the defaults. */
+  privateKeyFor?: (node: NodeRow) => string | undefined;
+  settings?: Partial<EngineSettings>;
+  log?: (msg: string) => void;
+}
+
+/**
+ * The storage engine: the one place storage decisions are made. The Pulumi dynamic providers and the
+ * REST server both call it; neither holds storage logic of its own.
+ */
+export class Engine {
+  readonly ledger: Ledger;
+  readonly executor: Executor;
+  private readonly ctx: OpContext;
+
+  constructor(private readonly o: EngineOptions) {
+    this.ledger = new Ledger(o.ledgerPath);
+    this.executor = o.executor ?? new SshExecutor();
+    const settings: EngineSettings = {
+      limits: defaultLimits,
+      glusterTimeoutSec: 600,
+      fstab: "/etc/fstab",
+      rebalanceOnExpand: true,
+      peerConnectTimeoutMs: 60_000,
+      ...o.settings,
+    };
+    this.ctx = {
+      ledger: this.ledger,
+      executor: this.executor,
+      settings,
+      target: (n) => this.target(n),
+      log: o.log ?? (() => undefined),
+      serialize: makeSerializer(),
+    };
+  }
+
+  /** Resolve how to reach a node: its own SSH settings over the engine's defaults. */
+  target(node: NodeRow): NodeTarget {
+    const s = { ...this.o.ssh, ...node.ssh };
+    let privateKey = this.o.privateKeyFor?.(node) ?? this.o.ssh?.privateKey;
+    if (!privateKey && s.privateKeyPath) privateKey = fs.readFileSync(s.privateKeyPath, "utf8");
+    if (!privateKey) {
+      throw new ValidationError([{ field: "ssh.privateKey", rule: `no SSH private key for node ${node.manageHost}: give one (or privateKeyPath) in the node's or the engine's SSH settings` }]);
+    }
+    return {
+      host: node.manageHost,
+      port: s.port ?? 22,
+      user: s.user ?? "root",
+      sudo: s.sudo ?? false,
+      privateKey,
+      hostKeyFingerprint: s.hostKeyFingerprint,
+      knownHostsPath: s.knownHostsPath,
+    };
+  }
+
+  createCluster(input: { id?: string; name?: string; file?: boolean; block?: boolean } = {}) {
+    return topo.createCluster(this.ctx, input);
+  }
+  deleteCluster(id: string) {
+    return topo.deleteCluster(this.ctx, id);
+  }
+  addNode(input: unknown) {
+    return topo.addNode(this.ctx, input);
+  }
+  removeNode(id: string) {
+    return topo.removeNode(this.ctx, id);
+  }
+  addDevice(input: unknown) {
+    return topo.addDevice(this.ctx, input);
+  }
+  removeDevice(id: string) {
+    return topo.removeDevice(this.ctx, id);
+  }
+  createVolume(input: VolumeCreateInput) {
+    return vol.createVolume(this.ctx, input);
+  }
+  expandVolume(id: string, addGiB: number) {
+    return vol.expandVolume(this.ctx, id, addGiB);
+  }
+  setVolumeOptions(id: string, options: GlusterOption[]) {
+    return vol.setVolumeOptions(this.ctx, id, options);
+  }
+  deleteVolume(id: string) {
+    return vol.deleteVolume(this.ctx, id);
+  }
+  /** Finish or roll back operations a crashed process left behind. */
+  recover(): Promise<RecoveryResult[]> {
+    return recover(this.ctx);
+  }
+
+  inspectNode(id: string) {
+    return readback.inspectNode(this.ctx, id);
+  }
+  inspectDevice(id: string) {
+    return readback.inspectDevice(this.ctx, id);
+  }
+  inspectVolume(id: string) {
+    return readback.inspectVolume(this.ctx, id);
+  }
+
+  /**
+   * A volume the ledger has but gluster no longer knows (deleted by hand): clean its remains
+   * (bricks, space, rows) so the name can be used again. Does nothing if gluster still has it.
+   */
+  async forgetVanishedVolume(clusterId: string, name: string): Promise<boolean> {
+    const v = this.ledger.findVolumeByName(clusterId, name);
+    if (!v || v.state !== "online") return false;
+    const live = await this.inspectVolume(v.id);
+    if (!live || live.existsInGluster) return false;
+    this.ctx.log(`volume ${name} (${v.id}) is gone from gluster: cleaning up its bricks`);
+    await vol.deleteVolume(this.ctx, v.id);
+    return true;
+  }
+
+  /** How a client mounts a volume: `<first storage host>:<name>` plus backup volfile servers. */
+  mountInfo(volumeId: string) {
+    const v = this.ledger.getVolume(volumeId);
+    const hosts = this.ledger.listNodes(v.clusterId).map((n) => n.storageHost);
+    return { hosts, device: `${hosts[0]}:${v.name}`, options: { "backup-volfile-servers": hosts.slice(1).join(",") } };
+  }
+
+  async close(): Promise<void> {
+    await this.executor.close();
+    this.ledger.close();
+  }
+}

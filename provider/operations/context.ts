@@ -1,0 +1,58 @@
+import type { Executor, NodeTarget } from "../exec/executor";
+import type { Ledger, NodeRow } from "../ledger/ledger";
+import { RemoteCommandError } from "../model/errors";
+import type { Limits } from "../placement";
+
+export interface EngineSettings {
+  limits: Limits;
+  /** Seconds gluster's CLI waits (`gluster --timeout`); Heketi's default is 600. */
+  glusterTimeoutSec: number;
+  /** fstab on the nodes (Heketi default /etc/fstab; gluster-kubernetes used /var/lib/heketi/fstab). */
+  fstab: string;
+  /** Rebalance after add-brick on expand (Heketi always does). */
+  rebalanceOnExpand: boolean;
+  /** How long node add waits for a probed peer to show Connected. */
+  peerConnectTimeoutMs: number;
+}
+
+export interface OpContext {
+  ledger: Ledger;
+  executor: Executor;
+  settings: EngineSettings;
+  /** SSH target of a node (management host, credentials, pinned host key). */
+  target(node: NodeRow): NodeTarget;
+  log(msg: string): void;
+  /** Run fn after every earlier fn with the same key has settled (see makeSerializer). */
+  serialize<T>(key: string, fn: () => Promise<T>): Promise<T>;
+}
+
+/** Run one script on a node; a non-zero exit becomes a RemoteCommandError carrying stderr. */
+export async function runScript(ctx: OpContext, node: NodeRow, script: string, opts: { timeoutMs?: number } = {}): Promise<string> {
+  const t = ctx.target(node);
+  const r = await ctx.executor.run(t, script, opts);
+  if (r.code !== 0) throw new RemoteCommandError(node.manageHost, r.code, r.stderr, r.stdout);
+  return r.stdout;
+}
+
+/** Run a script and return the raw result without throwing (for probes whose exit code is data). */
+export async function probeScript(ctx: OpContext, node: NodeRow, script: string, opts: { timeoutMs?: number } = {}) {
+  return ctx.executor.run(ctx.target(node), script, opts);
+}
+
+/**
+ * A per-engine serializer: work with the same key runs one at a time (e.g. gluster CLI mutations per
+ * cluster: concurrent `gluster` transactions on one trusted pool fail with "Another transaction is in progress").
+ */
+export function makeSerializer(): <T>(key: string, fn: () => Promise<T>) => Promise<T> {
+  const chains = new Map<string, Promise<unknown>>();
+  return <T>(key: string, fn: () => Promise<T>): Promise<T> => {
+    const prev = chains.get(key) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    chains.set(key, tail);
+    void tail.then(() => {
+      if (chains.get(key) === tail) chains.delete(key);
+    });
+    return run;
+  };
+}

@@ -1,0 +1,76 @@
+import type { OperationRow } from "../ledger/ledger";
+import { ownerAlive } from "../ledger/owner";
+import type { OpContext } from "./context";
+import { topologyRecovery } from "./topology-ops";
+import { cleanExpansion, cleanVolume, finishExpansion } from "./volume";
+
+export interface RecoveryResult {
+  id: string;
+  type: string;
+  action: "rolled back" | "finished" | "still failing";
+  error?: string;
+}
+
+/** Operations left unfinished by a crashed process (or failed rollbacks), oldest first. */
+export function abandonedOperations(ctx: OpContext): OperationRow[] {
+  return ctx.ledger
+    .listOperations(["running", "committed", "failed"])
+    .filter((o) => o.status === "failed" || (o.ownerBoot !== ctx.ledger.owner && !ownerAlive(o.ownerBoot)));
+}
+
+/**
+ * Finish or roll back every abandoned operation. Before its commit point an operation is rolled back;
+ * after it, it is finished. Every action is idempotent, so a crash during recovery is recovered next time.
+ */
+export async function recover(ctx: OpContext): Promise<RecoveryResult[]> {
+  const results: RecoveryResult[] = [];
+  for (const op of abandonedOperations(ctx)) {
+    ctx.ledger.adoptOperation(op.id);
+    const plan = op.plan as Record<string, unknown> & { volumeId: string; addGiB: number; nodeId: string; deviceId: string; member: string | null };
+    let action: RecoveryResult["action"] = "rolled back";
+    try {
+      switch (op.type) {
+        case "create-volume":
+          await cleanVolume(ctx, plan.volumeId, {});
+          break;
+        case "delete-volume":
+          await cleanVolume(ctx, plan.volumeId, {});
+          action = "finished";
+          break;
+        case "expand-volume":
+          if (op.status === "committed") {
+            ctx.ledger.immediate(() => finishExpansion(ctx, plan.volumeId, op.id, plan.addGiB));
+            action = "finished";
+          } else await cleanExpansion(ctx, plan.volumeId, op.id);
+          break;
+        case "set-volume-options":
+          break; // the ledger kept the old options; the next update re-applies the wanted ones
+        case "add-node":
+          await topologyRecovery["add-node"](ctx, plan);
+          break;
+        case "add-device":
+          await topologyRecovery["add-device"](ctx, plan);
+          break;
+        case "remove-node":
+          await topologyRecovery["remove-node"](ctx, plan);
+          action = "finished";
+          break;
+        case "remove-device":
+          await topologyRecovery["remove-device"](ctx, plan);
+          action = "finished";
+          break;
+        default:
+          throw new Error(`unknown operation type ${op.type}`);
+      }
+      ctx.ledger.recordStep(op.id, `recovery: ${action}`, action === "finished" ? "done" : "compensated");
+      ctx.ledger.setOperationStatus(op.id, action === "finished" ? "done" : "rolled-back");
+      results.push({ id: op.id, type: op.type, action });
+    } catch (err) {
+      const msg = (err as Error).message;
+      ctx.ledger.recordStep(op.id, "recovery", "failed", msg.slice(0, 2000));
+      ctx.ledger.setOperationStatus(op.id, "failed", msg);
+      results.push({ id: op.id, type: op.type, action: "still failing", error: msg });
+    }
+  }
+  return results;
+}

@@ -1,0 +1,121 @@
+/**
+ * The scripts each operation step sends to a node: compositions of provider/commands builders
+ * (which do all the quoting), plus the parsing of what comes back. Pure.
+ */
+import type { BrickRow, VolumeRow } from "../ledger/ledger";
+import type { GlusterOption } from "../model/schemas";
+import * as G from "../commands/gluster";
+import * as L from "../commands/lvm";
+import { brickPath as layoutBrickPath } from "../commands/layout";
+import { parseDeviceProbeSections, parsePoolListXml, parseVgDisplay, parsePvsReport } from "../commands/parsers";
+import { ifThen, ignoreFailure, pipe, script, section, sh, splitSections } from "../commands/shell";
+import type { OpContext } from "./context";
+
+const g = (ctx: OpContext): G.GlusterOptions => ({ timeoutSeconds: ctx.settings.glusterTimeoutSec });
+
+export const brickPath = layoutBrickPath;
+
+export function glusterdCheck(ctx: OpContext): string {
+  return script([G.poolList(g(ctx))]);
+}
+
+export function peerProbe(ctx: OpContext, storageHost: string): string {
+  return script([G.peerProbe(storageHost, g(ctx))]);
+}
+
+/** Detach a peer; a host that is not in the pool counts as detached. */
+export function peerDetach(ctx: OpContext, storageHost: string): string {
+  return script([ifThen(pipe(G.poolList(g(ctx)), sh`grep -qF -e ${`<hostname>${storageHost}</hostname>`}`), G.peerDetach(storageHost, g(ctx)))]);
+}
+
+export function poolList(ctx: OpContext): string {
+  return script([G.poolList(g(ctx))]);
+}
+
+export function parsePool(xml: string): Array<{ hostname: string; connected: boolean }> {
+  return parsePoolListXml(xml).map((p) => ({ hostname: p.hostname, connected: p.connected }));
+}
+
+export function deviceProbe(_ctx: OpContext, path: string): string {
+  return script(L.probeDevice(path));
+}
+
+export type DeviceProbe = { state: "empty" | "has-data" | "in-use" | "missing"; detail: string };
+
+export function parseDeviceProbe(stdout: string, _stderr: string, _code: number): DeviceProbe {
+  return parseDeviceProbeSections(splitSections(stdout));
+}
+
+export function deviceSetup(_ctx: OpContext, deviceId: string, path: string, destroyData: boolean): string {
+  return script([...L.deviceSetup({ device: path, deviceId, destroyData }), section("pvs", L.pvsOfDevice(path)), section("vg", L.vgDisplay(deviceId))]);
+}
+
+export interface DeviceInfo {
+  totalKiB: number;
+  freeKiB: number;
+  usedKiB: number;
+  extentKiB: number;
+  pvUuid: string | null;
+}
+
+export function parseDeviceInfo(stdout: string): DeviceInfo {
+  const s = splitSections(stdout);
+  const vg = parseVgDisplay(s.get("vg")?.output ?? "");
+  const pv = parsePvsReport(s.get("pvs")?.output ?? "")[0];
+  return { totalKiB: vg.totalKiB, freeKiB: vg.freeKiB, usedKiB: vg.allocatedKiB, extentKiB: vg.extentKiB, pvUuid: pv?.pvUuid ?? null };
+}
+
+export function deviceTeardown(_ctx: OpContext, deviceId: string, path: string): string {
+  return script(L.deviceTeardown({ device: path, deviceId }));
+}
+
+/** All of one node's bricks of a volume, created in one script (one SSH session). */
+export function bricksCreate(ctx: OpContext, v: VolumeRow, bricks: BrickRow[]): string {
+  return script(
+    bricks.flatMap((b) =>
+      L.brickCreate({
+        deviceId: b.deviceId, brickId: b.id, volumeId: v.id, sizeKiB: b.sizeKiB, thinPoolSizeKiB: b.tpKiB, poolMetadataSizeKiB: b.metaKiB,
+        arbiter: b.subtype === "arbiter", gid: v.gid, fstab: ctx.settings.fstab,
+      }),
+    ),
+  );
+}
+
+export function bricksDestroy(ctx: OpContext, _v: VolumeRow, bricks: BrickRow[]): string {
+  return script(bricks.flatMap((b) => L.brickDestroy({ deviceId: b.deviceId, brickId: b.id, fstab: ctx.settings.fstab })));
+}
+
+function addresses(sets: string[][]): G.BrickAddress[] {
+  return sets.flat().map((hp) => {
+    const i = hp.indexOf(":");
+    return { host: hp.slice(0, i), path: hp.slice(i + 1) };
+  });
+}
+
+/** gluster volume create (first set) + add-brick (the rest) + options + user.heketi.id + start. */
+export function volumeCreate(ctx: OpContext, v: VolumeRow, sets: string[][]): string {
+  return script(
+    G.volumeCreateCommands(
+      { name: v.name, durability: v.durability, bricks: addresses(sets), options: v.options.map((o) => [o.key, o.value] as const), volumeId: v.id },
+      g(ctx),
+    ),
+  );
+}
+
+export function volumeAddBricks(ctx: OpContext, v: VolumeRow, sets: string[][]): string {
+  return script(G.volumeAddBricks({ name: v.name, durability: v.durability, bricks: addresses(sets) }, g(ctx)));
+}
+
+export function volumeRebalance(ctx: OpContext, name: string): string {
+  return script([G.volumeRebalanceStart(name, g(ctx))]);
+}
+
+/** Stop (force) and delete a volume if gluster knows it; a missing volume counts as deleted. */
+export function volumeDestroy(ctx: OpContext, name: string): string {
+  const exists = pipe(sh`${G.glusterPrefix(g(ctx))} volume list`, sh`grep -qxF -e ${name}`);
+  return script([ifThen(exists, ignoreFailure(G.volumeStop(name, g(ctx))), G.volumeDelete(name, g(ctx)))]);
+}
+
+export function volumeOptions(ctx: OpContext, name: string, set: GlusterOption[], reset: string[]): string {
+  return script([...set.map((o) => G.volumeSet(name, o.key, o.value, g(ctx))), ...reset.map((k) => sh`${G.glusterPrefix(g(ctx))} volume reset ${name} ${k}`)]);
+}

@@ -1,0 +1,164 @@
+import type { ClusterRow, DeviceRow, NodeRow } from "../ledger/ledger";
+import { ConflictError, ValidationError } from "../model/errors";
+import { newId } from "../model/ids";
+import { ClusterCreate, DeviceAdd, NodeAdd, validate } from "../model/schemas";
+import { OpContext, probeScript, runScript } from "./context";
+import { runJournaled } from "./journal";
+import * as S from "./scripts";
+
+type Input<T> = { [K in keyof T]?: unknown };
+
+export function createCluster(ctx: OpContext, input: Input<{ id: string; name: string; file: boolean; block: boolean }> = {}): ClusterRow {
+  const c = validate(ClusterCreate, input, "invalid cluster");
+  return ctx.ledger.immediate(() => ctx.ledger.insertCluster(c));
+}
+
+export function deleteCluster(ctx: OpContext, id: string): void {
+  ctx.ledger.immediate(() => {
+    ctx.ledger.getCluster(id);
+    if (ctx.ledger.listNodes(id).length || ctx.ledger.listVolumes(id).length) {
+      throw new ConflictError(`Unable to delete cluster [${id}] because it contains volumes and/or nodes`);
+    }
+    ctx.ledger.deleteCluster(id);
+  });
+}
+
+/** Add a node: check glusterd on it, `peer probe` it from a connected member, wait until it is Connected. */
+export async function addNode(ctx: OpContext, input: unknown): Promise<NodeRow> {
+  const req = validate(NodeAdd, input, "invalid node");
+  const { op, node, member } = ctx.ledger.immediate(() => {
+    ctx.ledger.getCluster(req.clusterId);
+    const member = ctx.ledger.listNodes(req.clusterId).find((n) => n.state === "online");
+    const node = ctx.ledger.insertNode({
+      id: req.id ?? newId(), clusterId: req.clusterId, manageHost: req.manageHostname, storageHost: req.storageHostname,
+      zone: req.zone, tags: req.tags, ssh: req.ssh, state: "adding",
+    });
+    const op = ctx.ledger.beginOperation("add-node", node.id, { nodeId: node.id, member: member?.id ?? null });
+    ctx.ledger.updateNode(node.id, { opId: op.id });
+    return { op, node: ctx.ledger.getNode(node.id), member };
+  });
+  return runJournaled(
+    ctx,
+    op,
+    [
+      { name: "check glusterd", run: () => runScript(ctx, node, S.glusterdCheck(ctx)).then(() => undefined) },
+      ...(member ? [{ name: `peer probe from ${member.manageHost}`, run: () => probePeer(ctx, member, node) }] : []),
+    ],
+    {
+      rollback: () => forgetNode(ctx, node.id, member?.id ?? null),
+      finalize: () => {
+        ctx.ledger.updateNode(node.id, { state: "online", opId: null });
+        return ctx.ledger.getNode(node.id);
+      },
+    },
+  );
+}
+
+async function probePeer(ctx: OpContext, member: NodeRow, node: NodeRow): Promise<void> {
+  await ctx.serialize(member.clusterId, () => runScript(ctx, member, S.peerProbe(ctx, node.storageHost)));
+  const deadline = Date.now() + ctx.settings.peerConnectTimeoutMs;
+  for (;;) {
+    const peers = S.parsePool(await runScript(ctx, member, S.poolList(ctx)));
+    const p = peers.find((x) => x.hostname === node.storageHost);
+    if (p?.connected) return;
+    if (Date.now() > deadline) throw new ConflictError(`peer ${node.storageHost} probed from ${member.manageHost} but not Connected after ${ctx.settings.peerConnectTimeoutMs / 1000}s (state: ${p ? "Disconnected" : "missing"}); check glusterd on ${node.manageHost} and the storage network`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** Undo a node add (or finish a remove): detach it from the pool if it was probed, drop the row. */
+async function forgetNode(ctx: OpContext, nodeId: string, memberId: string | null): Promise<void> {
+  const node = ctx.ledger.findNode(nodeId);
+  if (!node) return;
+  const member = memberId ? ctx.ledger.findNode(memberId) : ctx.ledger.listNodes(node.clusterId).find((n) => n.id !== node.id && n.state === "online");
+  if (member) {
+    await ctx.serialize(member.clusterId, () => runScript(ctx, member, S.peerDetach(ctx, node.storageHost)));
+  }
+  ctx.ledger.immediate(() => ctx.ledger.deleteNode(node.id));
+}
+
+/** Remove a node that holds no devices: `peer detach` it from another member, then forget it. */
+export async function removeNode(ctx: OpContext, nodeId: string): Promise<void> {
+  const { op, node } = ctx.ledger.immediate(() => {
+    const node = ctx.ledger.getNode(nodeId);
+    if (ctx.ledger.listDevices(node.id).length) throw new ConflictError(`Unable to delete node [${node.id}] because it contains devices`);
+    const op = ctx.ledger.beginOperation("remove-node", node.id, { nodeId: node.id });
+    ctx.ledger.setOperationStatus(op.id, "committed");
+    ctx.ledger.updateNode(node.id, { state: "removing", opId: op.id });
+    return { op: ctx.ledger.getOperation(op.id), node };
+  });
+  await runJournaled(ctx, op, [{ name: "peer detach", run: () => forgetNode(ctx, node.id, null) }], { rollback: async () => undefined, finalize: () => undefined });
+}
+
+/** Add a raw device: refuse one that holds data (unless destroyData), pvcreate + vgcreate, read its size. */
+export async function addDevice(ctx: OpContext, input: unknown): Promise<DeviceRow> {
+  const req = validate(DeviceAdd, input, "invalid device");
+  const { op, device, node } = ctx.ledger.immediate(() => {
+    const node = ctx.ledger.getNode(req.nodeId);
+    if (node.state !== "online") throw new ConflictError(`node ${node.manageHost} is ${node.state}; devices can only be added to online nodes`);
+    const device = ctx.ledger.insertDevice({
+      id: req.id ?? newId(), nodeId: node.id, path: req.path, state: "adding", totalKiB: 0, freeKiB: 0, usedKiB: 0,
+      extentKiB: 4096, pvUuid: null, tags: req.tags,
+    });
+    const op = ctx.ledger.beginOperation("add-device", device.id, { deviceId: device.id, path: req.path });
+    ctx.ledger.updateDevice(device.id, { opId: op.id });
+    return { op, device, node };
+  });
+  let info: S.DeviceInfo | undefined;
+  return runJournaled(
+    ctx,
+    op,
+    [
+      { name: "check the device is empty", run: () => checkEmpty(ctx, node, req.path, req.destroyData) },
+      { name: "pvcreate + vgcreate", run: async () => void (info = S.parseDeviceInfo(await runScript(ctx, node, S.deviceSetup(ctx, device.id, req.path, req.destroyData)))) },
+    ],
+    {
+      rollback: () => forgetDevice(ctx, device.id),
+      finalize: () => {
+        ctx.ledger.updateDevice(device.id, { state: "online", totalKiB: info!.totalKiB, freeKiB: info!.freeKiB, usedKiB: info!.usedKiB, extentKiB: info!.extentKiB, pvUuid: info!.pvUuid, opId: null });
+        return ctx.ledger.getDevice(device.id);
+      },
+    },
+  );
+}
+
+async function checkEmpty(ctx: OpContext, node: NodeRow, path: string, destroyData: boolean): Promise<void> {
+  const r = await probeScript(ctx, node, S.deviceProbe(ctx, path));
+  const probe = S.parseDeviceProbe(r.stdout, r.stderr, r.code);
+  if (probe.state === "missing") throw new ValidationError([{ field: "path", rule: `${path} is not a block device on ${node.manageHost}` }]);
+  if (probe.state === "in-use") throw new ConflictError(`${path} on ${node.manageHost} is in use (${probe.detail}); it cannot be added`);
+  if (probe.state === "has-data" && !destroyData) {
+    throw new ConflictError(`Initializing device ${path} failed (already initialized or contains data?): ${probe.detail}. Wipe it, or set destroyData to let the engine wipe it`);
+  }
+}
+
+/** Tear a device's VG/PV down (idempotent; only the VG we named vg_<id>) and drop its row. */
+async function forgetDevice(ctx: OpContext, deviceId: string): Promise<void> {
+  const d = ctx.ledger.findDevice(deviceId);
+  if (!d) return;
+  const node = ctx.ledger.getNode(d.nodeId);
+  await runScript(ctx, node, S.deviceTeardown(ctx, d.id, d.path));
+  ctx.ledger.immediate(() => ctx.ledger.deleteDevice(d.id));
+}
+
+/** Remove a device that holds no bricks: vgremove, pvremove, forget it. */
+export async function removeDevice(ctx: OpContext, deviceId: string): Promise<void> {
+  const { op, device } = ctx.ledger.immediate(() => {
+    const d = ctx.ledger.getDevice(deviceId);
+    const bricks = ctx.ledger.listBricksOnDevice(d.id);
+    if (bricks.length) throw new ConflictError(`Unable to delete device [${d.id}] because it contains bricks (${bricks.length}); delete or move those volumes first`);
+    const op = ctx.ledger.beginOperation("remove-device", d.id, { deviceId: d.id });
+    ctx.ledger.setOperationStatus(op.id, "committed");
+    ctx.ledger.updateDevice(d.id, { state: "removing", opId: op.id });
+    return { op: ctx.ledger.getOperation(op.id), device: d };
+  });
+  await runJournaled(ctx, op, [{ name: "vgremove + pvremove", run: () => forgetDevice(ctx, device.id) }], { rollback: async () => undefined, finalize: () => undefined });
+}
+
+/** Recovery hooks for node/device operations interrupted by a crash. */
+export const topologyRecovery = {
+  "add-node": (ctx: OpContext, plan: { nodeId: string; member: string | null }) => forgetNode(ctx, plan.nodeId, plan.member),
+  "remove-node": (ctx: OpContext, plan: { nodeId: string }) => forgetNode(ctx, plan.nodeId, null),
+  "add-device": (ctx: OpContext, plan: { deviceId: string }) => forgetDevice(ctx, plan.deviceId),
+  "remove-device": (ctx: OpContext, plan: { deviceId: string }) => forgetDevice(ctx, plan.deviceId),
+};

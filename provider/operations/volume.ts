@@ -1,0 +1,284 @@
+import type { BrickRow, NodeRow, VolumeRow } from "../ledger/ledger";
+import { ConflictError, EngineError, ValidationError } from "../model/errors";
+import { newId } from "../model/ids";
+import { GlusterOption, validate, VolumeCreate, VolumeCreateInput } from "../model/schemas";
+import { NoSpaceError, placeBricks, Placement } from "../placement";
+import { OpContext, runScript } from "./context";
+import { runJournaled } from "./journal";
+import * as S from "./scripts";
+import { topologySnapshot } from "./topology";
+
+export class AllocationError extends EngineError {
+  constructor(message: string) {
+    super("NO_SPACE", message);
+  }
+}
+
+/** Create a volume: place bricks (reserving space atomically), build them on every node in parallel, then gluster create/options/start. */
+export async function createVolume(ctx: OpContext, input: VolumeCreateInput): Promise<VolumeRow> {
+  const req = validate(VolumeCreate, input, "invalid volume request");
+  const { op, volume } = ctx.ledger.immediate(() => {
+    const clusters = req.clusters.length ? req.clusters.map((id) => ctx.ledger.getCluster(id)) : ctx.ledger.listClusters();
+    if (!clusters.length) throw new ValidationError([{ field: "clusters", rule: "no clusters configured" }]);
+    const volumeId = req.id ?? newId();
+    const name = req.name ?? `vol_${volumeId}`;
+    const failures: string[] = [];
+    for (const cluster of clusters) {
+      if (!cluster.file) {
+        failures.push(`Cluster ${cluster.id}: Cluster does not support requested volume type`);
+        continue;
+      }
+      if (ctx.ledger.findVolumeByName(cluster.id, name)) {
+        failures.push(`Cluster ${cluster.id}: Volume name '${name}' already in use`);
+        continue;
+      }
+      let placement: Placement;
+      try {
+        placement = placeBricks(
+          topologySnapshot(ctx.ledger, cluster.id),
+          { sizeGiB: req.sizeGiB, durability: req.durability, snapshotFactor: req.snapshotFactor, zoneChecking: req.zoneChecking, deviceTagMatch: req.deviceTagMatch },
+          ctx.settings.limits,
+        );
+      } catch (err) {
+        if (err instanceof NoSpaceError) {
+          failures.push(`Cluster ${cluster.id}: ${err.message}`);
+          continue;
+        }
+        throw err;
+      }
+      const v = ctx.ledger.insertVolume({
+        id: volumeId, clusterId: cluster.id, name, sizeGiB: req.sizeGiB, durability: req.durability, gid: req.gid,
+        snapshotFactor: req.snapshotFactor, options: req.options, state: "creating", opId: null,
+      });
+      const o = ctx.ledger.beginOperation("create-volume", v.id, { volumeId: v.id, clusterId: cluster.id });
+      ctx.ledger.updateVolume(v.id, { opId: o.id });
+      insertBricks(ctx, v.id, placement, 0, o.id);
+      return { op: o, volume: v };
+    }
+    throw new AllocationError(
+      clusters.length === 1 ? `Failed to allocate new volume: ${failures[0].replace(/^Cluster \S+: /, "")}` : `Failed to allocate new volume: Unable to create volume on any cluster:\n${failures.join("\n")}`,
+    );
+  });
+  const bricks = ctx.ledger.listBricks(volume.id);
+  return runJournaled(
+    ctx,
+    op,
+    [
+      { name: "create bricks", run: () => createBricks(ctx, volume, bricks) },
+      { name: "gluster volume create and start", run: () => glusterCreate(ctx, volume, bricks) },
+    ],
+    {
+      rollback: () => cleanVolume(ctx, volume.id, { onlyOp: undefined }),
+      finalize: () => {
+        for (const b of bricks) ctx.ledger.setBrickState(b.id, "ready", null);
+        ctx.ledger.updateVolume(volume.id, { state: "online", opId: null });
+        return ctx.ledger.getVolume(volume.id);
+      },
+    },
+  );
+}
+
+/** Grow a volume by `addGiB`: new brick sets, add-brick (the commit point), then rebalance. */
+export async function expandVolume(ctx: OpContext, volumeId: string, addGiB: number): Promise<VolumeRow> {
+  if (!Number.isInteger(addGiB) || addGiB < 1) throw new ValidationError([{ field: "expandSize", rule: "must be a whole number of GiB, at least 1" }]);
+  const { op, volume, newBricks } = ctx.ledger.immediate(() => {
+    const v = ctx.ledger.getVolume(volumeId);
+    if (v.state !== "online") throw new ConflictError(`volume ${v.name} is ${v.state}; wait for the running operation (${v.opId}) to finish`);
+    const existing = ctx.ledger.listBricks(v.id);
+    let placement: Placement;
+    try {
+      placement = placeBricks(
+        topologySnapshot(ctx.ledger, v.clusterId),
+        { sizeGiB: addGiB, durability: v.durability, snapshotFactor: v.snapshotFactor, existingBricks: existing.length },
+        ctx.settings.limits,
+      );
+    } catch (err) {
+      if (err instanceof NoSpaceError) throw new AllocationError(`Failed to allocate volume expansion: ${err.message}`);
+      throw err;
+    }
+    const o = ctx.ledger.beginOperation("expand-volume", v.id, { volumeId: v.id, addGiB });
+    ctx.ledger.updateVolume(v.id, { state: "expanding", opId: o.id });
+    const firstSet = Math.max(-1, ...existing.map((b) => b.setIndex)) + 1;
+    insertBricks(ctx, v.id, placement, firstSet, o.id);
+    return { op: o, volume: v, newBricks: ctx.ledger.listBricksOfOperation(o.id) };
+  });
+  return runJournaled(
+    ctx,
+    op,
+    [
+      { name: "create bricks", run: () => createBricks(ctx, volume, newBricks) },
+      { name: "gluster add-brick", run: () => glusterAddBricks(ctx, volume, newBricks), commits: true },
+      { name: "rebalance", run: () => rebalance(ctx, volume, newBricks) },
+    ],
+    {
+      rollback: () => cleanExpansion(ctx, volume.id, op.id),
+      finalize: () => finishExpansion(ctx, volume.id, op.id, addGiB),
+    },
+  );
+}
+
+/** Set gluster options on a volume (and reset the keys that were removed). */
+export async function setVolumeOptions(ctx: OpContext, volumeId: string, options: GlusterOption[]): Promise<VolumeRow> {
+  const v = ctx.ledger.getVolume(volumeId);
+  if (v.state !== "online") throw new ConflictError(`volume ${v.name} is ${v.state}; wait for operation ${v.opId}`);
+  const removed = v.options.filter((o) => !options.some((n) => n.key === o.key)).map((o) => o.key);
+  const node = anyOnlineNode(ctx, v.clusterId);
+  const op = ctx.ledger.beginOperation("set-volume-options", v.id, { volumeId: v.id, options, removed });
+  return runJournaled(ctx, op, [{ name: "gluster volume set/reset", run: () => ctx.serialize(v.clusterId, () => runScript(ctx, node, S.volumeOptions(ctx, v.name, options, removed)).then(() => undefined)) }], {
+    rollback: async () => undefined,
+    finalize: () => {
+      ctx.ledger.updateVolume(v.id, { options });
+      return ctx.ledger.getVolume(v.id);
+    },
+  });
+}
+
+/** Delete a volume: stop and delete it in gluster, tear its bricks down, free the space. Idempotent. */
+export async function deleteVolume(ctx: OpContext, volumeId: string): Promise<void> {
+  const { op, volume } = ctx.ledger.immediate(() => {
+    const v = ctx.ledger.getVolume(volumeId);
+    if (v.state === "creating" || v.state === "expanding") throw new ConflictError(`volume ${v.name} is ${v.state} (operation ${v.opId}); wait for it to finish`);
+    const o = ctx.ledger.beginOperation("delete-volume", v.id, { volumeId: v.id });
+    ctx.ledger.setOperationStatus(o.id, "committed"); // deletes only go forward
+    ctx.ledger.updateVolume(v.id, { state: "deleting", opId: o.id });
+    return { op: ctx.ledger.getOperation(o.id), volume: v };
+  });
+  await runJournaled(ctx, op, [{ name: "delete volume and bricks", run: () => cleanVolume(ctx, volume.id, {}) }], {
+    rollback: async () => undefined,
+    finalize: () => undefined,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function insertBricks(ctx: OpContext, volumeId: string, placement: Placement, firstSet: number, opId: string): void {
+  placement.sets.forEach((set, s) =>
+    set.forEach((slot, position) => {
+      const id = newId();
+      ctx.ledger.insertBrick({
+        id, volumeId, deviceId: slot.deviceId, nodeId: slot.nodeId, path: S.brickPath(slot.deviceId, id),
+        sizeKiB: slot.sizeKiB, tpKiB: slot.tpKiB, metaKiB: slot.metaKiB, setIndex: firstSet + s, position,
+        subtype: slot.subtype, state: "pending", opId,
+      });
+      ctx.ledger.reserveOnDevice(slot.deviceId, slot.needKiB);
+    }),
+  );
+}
+
+function byNode(bricks: BrickRow[]): Map<string, BrickRow[]> {
+  const m = new Map<string, BrickRow[]>();
+  for (const b of bricks) m.set(b.nodeId, [...(m.get(b.nodeId) ?? []), b]);
+  return m;
+}
+
+/** One script per node creating all of that node's bricks; nodes in parallel. */
+async function createBricks(ctx: OpContext, v: VolumeRow, bricks: BrickRow[]): Promise<void> {
+  await Promise.all(
+    [...byNode(bricks)].map(async ([nodeId, list]) => {
+      const node = ctx.ledger.getNode(nodeId);
+      await runScript(ctx, node, S.bricksCreate(ctx, v, list));
+    }),
+  );
+}
+
+function hostPaths(ctx: OpContext, bricks: BrickRow[]): string[] {
+  return bricks.map((b) => `${ctx.ledger.getNode(b.nodeId).storageHost}:${b.path}`);
+}
+
+async function glusterCreate(ctx: OpContext, v: VolumeRow, bricks: BrickRow[]): Promise<void> {
+  const first = ctx.ledger.getNode(bricks[0].nodeId);
+  const sets = groupSets(bricks).map((set) => hostPaths(ctx, set));
+  await ctx.serialize(v.clusterId, () => runScript(ctx, first, S.volumeCreate(ctx, v, sets)));
+}
+
+async function glusterAddBricks(ctx: OpContext, v: VolumeRow, bricks: BrickRow[]): Promise<void> {
+  const first = ctx.ledger.getNode(bricks[0].nodeId);
+  const sets = groupSets(bricks).map((set) => hostPaths(ctx, set));
+  await ctx.serialize(v.clusterId, () => runScript(ctx, first, S.volumeAddBricks(ctx, v, sets)));
+}
+
+async function rebalance(ctx: OpContext, v: VolumeRow, bricks: BrickRow[]): Promise<void> {
+  if (!ctx.settings.rebalanceOnExpand) return;
+  const first = ctx.ledger.getNode(bricks[0].nodeId);
+  try {
+    await ctx.serialize(v.clusterId, () => runScript(ctx, first, S.volumeRebalance(ctx, v.name)));
+  } catch (err) {
+    ctx.log(`rebalance of ${v.name} did not start (the new bricks are in use anyway): ${(err as Error).message}`);
+  }
+}
+
+function groupSets(bricks: BrickRow[]): BrickRow[][] {
+  const sets = new Map<number, BrickRow[]>();
+  for (const b of [...bricks].sort((a, c) => a.setIndex - c.setIndex || a.position - c.position)) sets.set(b.setIndex, [...(sets.get(b.setIndex) ?? []), b]);
+  return [...sets.values()];
+}
+
+function anyOnlineNode(ctx: OpContext, clusterId: string, exclude: string[] = []): NodeRow {
+  const n = ctx.ledger.listNodes(clusterId).find((x) => x.state === "online" && !exclude.includes(x.id));
+  if (!n) throw new ConflictError(`cluster ${clusterId} has no online node to run gluster commands on`);
+  return n;
+}
+
+/**
+ * Remove a volume everywhere (gluster, bricks, ledger rows, reserved space). Idempotent: an
+ * already-deleted gluster volume, unmounted brick or missing LV counts as done. Used by delete, by
+ * create's rollback and by recovery.
+ */
+export async function cleanVolume(ctx: OpContext, volumeId: string, _opts: { onlyOp?: string }): Promise<void> {
+  const v = ctx.ledger.findVolume(volumeId);
+  if (!v) return;
+  const bricks = ctx.ledger.listBricks(v.id);
+  const nodes = ctx.ledger.listNodes(v.clusterId).filter((n) => n.state === "online");
+  // stop + delete in gluster: try nodes until one answers (a brick's node first)
+  const order = [...new Set([...bricks.map((b) => b.nodeId), ...nodes.map((n) => n.id)])].map((id) => ctx.ledger.getNode(id)).filter((n) => n.state === "online");
+  let lastErr: Error | undefined;
+  let deleted = order.length === 0;
+  for (const node of order) {
+    try {
+      await ctx.serialize(v.clusterId, () => runScript(ctx, node, S.volumeDestroy(ctx, v.name)));
+      deleted = true;
+      break;
+    } catch (err) {
+      lastErr = err as Error;
+    }
+  }
+  if (!deleted) throw lastErr ?? new Error(`could not delete gluster volume ${v.name}`);
+  for (const b of bricks) ctx.ledger.setBrickState(b.id, "deleting", b.opId);
+  await destroyBricks(ctx, v, bricks);
+  ctx.ledger.immediate(() => {
+    for (const b of bricks) {
+      ctx.ledger.reserveOnDevice(b.deviceId, -(b.tpKiB + b.metaKiB));
+      ctx.ledger.deleteBrick(b.id);
+    }
+    ctx.ledger.deleteVolume(v.id);
+  });
+}
+
+async function destroyBricks(ctx: OpContext, v: VolumeRow, bricks: BrickRow[]): Promise<void> {
+  const results = await Promise.allSettled(
+    [...byNode(bricks)].map(async ([nodeId, list]) => runScript(ctx, ctx.ledger.getNode(nodeId), S.bricksDestroy(ctx, v, list))),
+  );
+  const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed.length) throw failed[0].reason;
+}
+
+/** Undo an expansion that did not reach add-brick: tear down the new bricks, give the space back. */
+export async function cleanExpansion(ctx: OpContext, volumeId: string, opId: string): Promise<void> {
+  const v = ctx.ledger.findVolume(volumeId);
+  const bricks = ctx.ledger.listBricksOfOperation(opId);
+  if (v && bricks.length) await destroyBricks(ctx, v, bricks);
+  ctx.ledger.immediate(() => {
+    for (const b of bricks) {
+      ctx.ledger.reserveOnDevice(b.deviceId, -(b.tpKiB + b.metaKiB));
+      ctx.ledger.deleteBrick(b.id);
+    }
+    if (v) ctx.ledger.updateVolume(v.id, { state: "online", opId: null });
+  });
+}
+
+export function finishExpansion(ctx: OpContext, volumeId: string, opId: string, addGiB: number): VolumeRow {
+  const v = ctx.ledger.getVolume(volumeId);
+  for (const b of ctx.ledger.listBricksOfOperation(opId)) ctx.ledger.setBrickState(b.id, "ready", null);
+  ctx.ledger.updateVolume(v.id, { state: "online", sizeGiB: v.sizeGiB + addGiB, opId: null });
+  return ctx.ledger.getVolume(v.id);
+}

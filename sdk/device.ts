@@ -1,0 +1,41 @@
+import * as pulumi from "@pulumi/pulumi";
+import { deviceProvider } from "../provider/dynamic/shims";
+import type { Node } from "./node";
+
+export interface DeviceArgs {
+  node: Node;
+  /** Raw block device, e.g. /dev/vdb. It must be empty unless destroyData is set. Changing it replaces the device. */
+  path: pulumi.Input<string>;
+  /** Wipe existing signatures (wipefs --all) before pvcreate. Default false: a device holding data is refused. */
+  destroyData?: pulumi.Input<boolean>;
+  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** A raw disk given to GlusterFS: PV + VG `vg_<id>` on create, removed (when brick-less) on delete. */
+export class Device extends pulumi.dynamic.Resource {
+  declare public readonly deviceId: pulumi.Output<string>;
+  declare public readonly totalKiB: pulumi.Output<number>;
+  declare public readonly freeKiB: pulumi.Output<number>;
+  declare public readonly usedKiB: pulumi.Output<number>;
+
+  constructor(name: string, args: DeviceArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      deviceProvider,
+      name,
+      {
+        connection: args.node.connection,
+        nodeId: args.node.nodeId,
+        path: args.path,
+        destroyData: args.destroyData,
+        tags: args.tags,
+        deviceId: undefined,
+        totalKiB: undefined,
+        freeKiB: undefined,
+        usedKiB: undefined,
+      },
+      { ...opts, additionalSecretOutputs: ["connection"] },
+      "glusterfs",
+      "Device",
+    );
+  }
+}

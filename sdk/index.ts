@@ -1,0 +1,10 @@
+export { GlusterCluster } from "./cluster";
+export type { GlusterClusterArgs, SshDefaultsArgs, ClusterConnection } from "./cluster";
+export { Node } from "./node";
+export type { NodeArgs } from "./node";
+export { Device } from "./device";
+export type { DeviceArgs } from "./device";
+export { Volume } from "./volume";
+export type { VolumeArgs, DurabilityArgs } from "./volume";
+export { StorageClass, volumeType } from "./storage-class";
+export type { StorageClassArgs } from "./storage-class";

@@ -1,0 +1,120 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { GlusterCluster } from "./cluster";
+import type { DurabilityArgs } from "./volume";
+
+export interface StorageClassArgs {
+  /** The cluster PVCs are placed on (its id becomes `clusterid`); or give clusterIds. */
+  cluster?: GlusterCluster;
+  clusterIds?: pulumi.Input<pulumi.Input<string>[]>;
+  /** The Heketi-compatible REST endpoint, e.g. http://10.0.0.5:8080 (scheme required). */
+  restUrl: pulumi.Input<string>;
+  /** JWT issuer: Kubernetes must use `admin` in practice (Heketi's `user` cannot poll /queue). */
+  restUser?: pulumi.Input<string>;
+  /** The REST key (the server's admin key); stored in a Secret of type kubernetes.io/glusterfs. Pass a Pulumi secret. */
+  restKey?: pulumi.Input<string>;
+  /** Default: true when restKey is given. */
+  restAuthEnabled?: pulumi.Input<boolean>;
+  secretNamespace?: pulumi.Input<string>;
+  secretName?: pulumi.Input<string>;
+  /** Name of the StorageClass object (default: the component name). */
+  storageClassName?: pulumi.Input<string>;
+  /**
+   * Default `kubernetes.io/glusterfs`: the in-tree provisioner, removed in Kubernetes 1.26. On 1.26+ give the name
+   * of the provisioner you run instead (a CSI driver or external provisioner that speaks the Heketi API).
+   */
+  provisioner?: pulumi.Input<string>;
+  /** Becomes `volumetype` (replicate:N, disperse:D:R or none); default replicate:3. */
+  durability?: DurabilityArgs;
+  /** Becomes `volumeoptions` ("key value" items joined by commas). */
+  volumeOptions?: Record<string, string>;
+  gidMin?: number;
+  gidMax?: number;
+  /** Names PVC volumes `<prefix>_<namespace>_<pvc>_<uuid>` (no '_' in the prefix). */
+  volumeNamePrefix?: string;
+  snapFactor?: number;
+  reclaimPolicy?: pulumi.Input<"Delete" | "Retain">;
+  allowVolumeExpansion?: pulumi.Input<boolean>;
+  /** Mark as the cluster's default StorageClass. */
+  isDefault?: boolean;
+  mountOptions?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/** `volumetype` as the provisioner parses it. */
+export function volumeType(d: DurabilityArgs | undefined): string {
+  if (!d) return "replicate:3";
+  switch (d.type) {
+    case "none":
+      return "none";
+    case "replicate":
+      return `replicate:${d.replica ?? 3}`;
+    case "disperse":
+      return `disperse:${d.data}:${d.redundancy}`;
+  }
+}
+
+/**
+ * A Kubernetes StorageClass (and its REST-key Secret) that provisions PVCs from a GlusterFS cluster
+ * through a Heketi-compatible REST endpoint. Parameters follow the kubernetes.io/glusterfs contract.
+ */
+export class StorageClass extends pulumi.ComponentResource {
+  declare public readonly storageClassName: pulumi.Output<string>;
+  declare public readonly secretName: pulumi.Output<string | undefined>;
+  readonly secret?: k8s.core.v1.Secret;
+  readonly storageClass: k8s.storage.v1.StorageClass;
+
+  constructor(name: string, args: StorageClassArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("glusterfs:index:StorageClass", name, {}, opts);
+    if (args.volumeNamePrefix?.includes("_")) throw new Error(`volumeNamePrefix must not contain '_' (got '${args.volumeNamePrefix}')`);
+    const secretNamespace = args.secretNamespace ?? "default";
+    const secretName = args.secretName ?? `${name}-rest-key`;
+    const authEnabled = pulumi.output(args.restAuthEnabled ?? args.restKey !== undefined);
+    if (args.restKey !== undefined) {
+      this.secret = new k8s.core.v1.Secret(
+        `${name}-rest-key`,
+        {
+          metadata: { name: secretName, namespace: secretNamespace },
+          type: "kubernetes.io/glusterfs",
+          stringData: { key: pulumi.secret(args.restKey) },
+        },
+        { parent: this },
+      );
+    }
+    const clusterIds = args.cluster ? pulumi.output(args.cluster.clusterId).apply((c) => [c]) : pulumi.output(args.clusterIds ?? []);
+    const parameters = pulumi.all([args.restUrl, args.restUser ?? "admin", authEnabled, clusterIds, secretNamespace, secretName]).apply(([restUrl, restUser, auth, ids, secretNs, secretNm]) => {
+      const p: Record<string, string> = { resturl: restUrl, restauthenabled: auth ? "true" : "false", volumetype: volumeType(args.durability) };
+      if (auth) {
+        p.restuser = restUser;
+        if (args.restKey !== undefined) {
+          p.secretNamespace = secretNs;
+          p.secretName = secretNm;
+        }
+      }
+      if (ids.length) p.clusterid = ids.join(",");
+      if (args.volumeOptions) p.volumeoptions = Object.entries(args.volumeOptions).map(([k, v]) => `${k} ${v}`).join(",");
+      if (args.gidMin !== undefined) p.gidMin = String(args.gidMin);
+      if (args.gidMax !== undefined) p.gidMax = String(args.gidMax);
+      if (args.volumeNamePrefix) p.volumenameprefix = args.volumeNamePrefix;
+      if (args.snapFactor !== undefined) p.snapfactor = String(args.snapFactor);
+      return p;
+    });
+    this.storageClass = new k8s.storage.v1.StorageClass(
+      name,
+      {
+        metadata: {
+          name: args.storageClassName ?? name,
+          annotations: args.isDefault ? { "storageclass.kubernetes.io/is-default-class": "true" } : undefined,
+        },
+        provisioner: args.provisioner ?? "kubernetes.io/glusterfs",
+        parameters,
+        reclaimPolicy: args.reclaimPolicy ?? "Delete",
+        allowVolumeExpansion: args.allowVolumeExpansion ?? true,
+        mountOptions: args.mountOptions,
+      },
+      { parent: this, dependsOn: this.secret ? [this.secret] : [] },
+    );
+    this.storageClassName = this.storageClass.metadata.name;
+    this.secretName = pulumi.output(args.restKey !== undefined ? secretName : undefined);
+    this.registerOutputs({ storageClassName: this.storageClassName, secretName: this.secretName });
+  }
+}

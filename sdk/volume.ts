@@ -1,0 +1,64 @@
+import * as pulumi from "@pulumi/pulumi";
+import { volumeProvider } from "../provider/dynamic/shims";
+import type { GlusterCluster } from "./cluster";
+
+export type DurabilityArgs =
+  | { type: "none" }
+  | { type: "replicate"; replica?: number; arbiter?: boolean }
+  | { type: "disperse"; data: number; redundancy: number };
+
+export interface VolumeArgs {
+  cluster: GlusterCluster;
+  /** Gluster volume name (letters, digits, '_' and '-'); default: the resource name. Changing it replaces the volume. */
+  name?: pulumi.Input<string>;
+  /** Size in GiB. Raising it expands the volume in place (new brick sets); lowering it is refused. */
+  sizeGiB: pulumi.Input<number>;
+  /** Default replica 3. Changing it replaces the volume (its data is lost). */
+  durability?: pulumi.Input<DurabilityArgs>;
+  /** Group owning the brick directories (chmod 2775), for pods with supplemental groups. */
+  gid?: pulumi.Input<number>;
+  /** Thin-pool size factor for snapshots (1..100, default 1). */
+  snapshotFactor?: pulumi.Input<number>;
+  /** `gluster volume set` options, e.g. { "performance.quick-read": "off" }; updated in place. */
+  options?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** A GlusterFS volume: bricks placed across zones on thin LVs, created, started, expanded and deleted. */
+export class Volume extends pulumi.dynamic.Resource {
+  declare public readonly volumeId: pulumi.Output<string>;
+  declare public readonly name: pulumi.Output<string>;
+  declare public readonly sizeGiB: pulumi.Output<number>;
+  /** What clients mount: `<storage host>:<volume>`. */
+  declare public readonly mountDevice: pulumi.Output<string>;
+  declare public readonly hosts: pulumi.Output<string[]>;
+  declare public readonly backupVolfileServers: pulumi.Output<string>;
+  declare public readonly brickCount: pulumi.Output<number>;
+  declare public readonly status: pulumi.Output<string>;
+
+  constructor(name: string, args: VolumeArgs, opts?: pulumi.CustomResourceOptions) {
+    const options = pulumi.output(args.options ?? {}).apply((o) => Object.entries(o).map(([key, value]) => ({ key, value })));
+    super(
+      volumeProvider,
+      name,
+      {
+        connection: args.cluster.connection,
+        clusterId: args.cluster.clusterId,
+        name: args.name ?? name,
+        sizeGiB: args.sizeGiB,
+        durability: args.durability,
+        gid: args.gid,
+        snapshotFactor: args.snapshotFactor,
+        options,
+        volumeId: undefined,
+        mountDevice: undefined,
+        hosts: undefined,
+        backupVolfileServers: undefined,
+        brickCount: undefined,
+        status: undefined,
+      },
+      { ...opts, additionalSecretOutputs: ["connection"] },
+      "glusterfs",
+      "Volume",
+    );
+  }
+}

@@ -1,0 +1,155 @@
+import * as assert from "node:assert/strict";
+import { Engine } from "../../provider/engine";
+import { LabDescription, LabNode } from "../../provider/lab/description";
+import type { DeviceRow, NodeRow, VolumeRow } from "../../provider/ledger/ledger";
+import { ConflictError } from "../../provider/model";
+import { labEngine, nodeLeftovers, onNode } from "../support/engine";
+import { ensureLab } from "../support/lab";
+
+/**
+ * The engine against real glusterd, LVM thin pools and XFS on the lab's VMs: the story of an operator
+ * who builds a 3-zone cluster, creates, uses, grows and deletes volumes, and tears it all down.
+ */
+describe("engine on the lab: volumes on real GlusterFS nodes", function () {
+  this.timeout(30 * 60_000);
+  let lab: LabDescription;
+  let engine: Engine;
+  let clusterId: string;
+  const nodes: NodeRow[] = [];
+  const devices: DeviceRow[] = [];
+  const labNode = (n: NodeRow): LabNode => lab.nodes.find((l) => l.managementAddress === n.manageHost)!;
+
+  before(async function () {
+    lab = await ensureLab();
+    for (const n of lab.nodes) assert.deepEqual(await nodeLeftovers(n), [], `${n.name} must start clean`);
+    engine = labEngine(lab);
+    clusterId = engine.createCluster().id;
+  });
+  after(async function () {
+    await engine?.close();
+  });
+
+  it("adds three nodes in three zones (peer probe, Connected)", async function () {
+    for (const l of lab.nodes) {
+      nodes.push(await engine.addNode({ clusterId, manageHostname: l.managementAddress, storageHostname: l.storageAddress, zone: l.zone }));
+    }
+    const pool = await onNode(lab.nodes[0], "gluster --mode=script pool list");
+    for (const l of lab.nodes.slice(1)) assert.match(pool, new RegExp(`${l.storageAddress.replace(/\./g, "\\.")}\\s+Connected`));
+  });
+
+  it("refuses a device that holds data, and changes nothing", async function () {
+    const l = labNode(nodes[0]);
+    await onNode(l, `mkfs.xfs -q -f ${l.devices[1]}`);
+    await assert.rejects(engine.addDevice({ nodeId: nodes[0].id, path: l.devices[1] }), (e: Error) => e instanceof ConflictError && /contains data/.test(e.message));
+    assert.equal(engine.ledger.listDevices(nodes[0].id).length, 0);
+    assert.match(await onNode(l, `blkid -p ${l.devices[1]}; pvs ${l.devices[1]} 2>&1 || true`), /TYPE="xfs"[\s\S]*Failed to find physical volume/);
+  });
+
+  it("adds two devices per node (PV + VG tagged with the device id), wiping the one with data when told to", async function () {
+    for (const n of nodes) {
+      const l = labNode(n);
+      for (const path of l.devices) {
+        devices.push(await engine.addDevice({ nodeId: n.id, path, destroyData: n === nodes[0] && path === l.devices[1] }));
+      }
+    }
+    const d = devices[0];
+    assert.ok(d.totalKiB > 7 * 1024 * 1024 && d.totalKiB <= 8 * 1024 * 1024, `size ${d.totalKiB} KiB`);
+    assert.equal(d.freeKiB, d.totalKiB);
+    const vgs = await onNode(labNode(nodes[0]), `vgs --noheadings -o vg_name,vg_tags vg_${d.id}`);
+    assert.match(vgs, new RegExp(`vg_${d.id}\\s+\\S*${d.id}`));
+  });
+
+  let replica3: VolumeRow;
+  it("creates a 1 GiB replica-3 volume with one brick per zone and starts it", async function () {
+    const t0 = Date.now();
+    const before = engine.executor.roundTrips();
+    replica3 = await engine.createVolume({ name: "r3", sizeGiB: 1, durability: { type: "replicate", replica: 3 } });
+    const trips = sumTrips(engine.executor.roundTrips()) - sumTrips(before);
+    console.log(`      [measure] replica-3 1 GiB create: ${((Date.now() - t0) / 1000).toFixed(1)}s, ${trips} SSH round trips`);
+    const bricks = engine.ledger.listBricks(replica3.id);
+    assert.equal(bricks.length, 3);
+    assert.equal(new Set(bricks.map((b) => engine.ledger.getNode(b.nodeId).zone)).size, 3);
+    const info = await onNode(lab.nodes[0], "gluster --mode=script volume info r3");
+    assert.match(info, /Type: Replicate/);
+    assert.match(info, /Status: Started/);
+    assert.match(info, /Number of Bricks: 1 x 3 = 3/);
+    assert.match(info, new RegExp(`user.heketi.id: ${replica3.id}`));
+  });
+
+  it("mounts the volume with FUSE, writes a file and finds it on all three bricks", async function () {
+    const mount = engine.mountInfo(replica3.id);
+    const l = lab.nodes[0];
+    await onNode(l, `mkdir -p /mnt/r3 && mount -t glusterfs -o backup-volfile-servers=${mount.options["backup-volfile-servers"].replace(/,/g, ":")} ${mount.device} /mnt/r3 && echo hello-from-pgfs > /mnt/r3/hello.txt && sync && umount /mnt/r3`);
+    for (const b of engine.ledger.listBricks(replica3.id)) {
+      const owner = labNode(engine.ledger.getNode(b.nodeId));
+      assert.equal((await onNode(owner, `cat ${b.path}/hello.txt`)).trim(), "hello-from-pgfs", `${owner.name}:${b.path}`);
+    }
+  });
+
+  it("sets a volume option and gluster shows it", async function () {
+    await engine.setVolumeOptions(replica3.id, [{ key: "performance.rda-cache-limit", value: "10MB" }]);
+    assert.match(await onNode(lab.nodes[0], "gluster --mode=script volume info r3"), /performance.rda-cache-limit: 10MB/);
+  });
+
+  it("expands the volume by 1 GiB with a new brick set", async function () {
+    const v = await engine.expandVolume(replica3.id, 1);
+    assert.equal(v.sizeGiB, 2);
+    assert.equal(engine.ledger.listBricks(v.id).length, 6);
+    assert.match(await onNode(lab.nodes[0], "gluster --mode=script volume info r3"), /Number of Bricks: 2 x 3 = 6/);
+  });
+
+  let arbiter: VolumeRow;
+  let disperse: VolumeRow;
+  it("creates an arbiter volume (replica 3 arbiter 1)", async function () {
+    arbiter = await engine.createVolume({ name: "arb", sizeGiB: 1, durability: { type: "replicate", replica: 3, arbiter: true } });
+    const info = await onNode(lab.nodes[0], "gluster --mode=script volume info arb");
+    assert.match(info, /Number of Bricks: 1 x \(2 \+ 1\) = 3/);
+    assert.equal(engine.ledger.listBricks(arbiter.id).filter((b) => b.subtype === "arbiter").length, 1);
+  });
+
+  it("creates a disperse 2+1 volume and reads and writes through FUSE", async function () {
+    disperse = await engine.createVolume({ name: "ec21", sizeGiB: 2, durability: { type: "disperse", data: 2, redundancy: 1 } });
+    const info = await onNode(lab.nodes[1], "gluster --mode=script volume info ec21");
+    assert.match(info, /Type: Disperse/);
+    assert.match(info, /Number of Bricks: 1 x \(2 \+ 1\) = 3/);
+    const out = await onNode(lab.nodes[1], `mkdir -p /mnt/ec && mount -t glusterfs ${engine.mountInfo(disperse.id).device} /mnt/ec && echo ec-data > /mnt/ec/f && cat /mnt/ec/f && umount /mnt/ec`);
+    assert.equal(out.trim(), "ec-data");
+  });
+
+  it("refuses to remove a device that holds bricks", async function () {
+    const withBricks = devices.find((d) => engine.ledger.listBricksOnDevice(d.id).length > 0)!;
+    await assert.rejects(engine.removeDevice(withBricks.id), ConflictError);
+  });
+
+  it("deletes every volume and leaves no brick, thin pool, mount, fstab line or gluster volume behind", async function () {
+    const t0 = Date.now();
+    const before = engine.executor.roundTrips();
+    await engine.deleteVolume(replica3.id);
+    console.log(`      [measure] replica-3 (2 sets) delete: ${((Date.now() - t0) / 1000).toFixed(1)}s, ${sumTrips(engine.executor.roundTrips()) - sumTrips(before)} SSH round trips`);
+    await engine.deleteVolume(arbiter.id);
+    await engine.deleteVolume(disperse.id);
+    for (const d of engine.ledger.listDevices()) assert.equal(d.usedKiB, 0, `device ${d.path} still has space reserved`);
+    for (const n of lab.nodes) {
+      const left = (await nodeLeftovers(n)).filter((l) => !l.startsWith("VGS"));
+      assert.deepEqual(left, [], n.name);
+    }
+  });
+
+  it("removes the devices and the nodes (peer detach) and leaves the nodes clean", async function () {
+    for (const d of devices) await engine.removeDevice(d.id);
+    for (const n of [...nodes].reverse()) await engine.removeNode(n.id);
+    engine.deleteCluster(clusterId);
+    for (const n of lab.nodes) assert.deepEqual(await nodeLeftovers(n), [], n.name);
+    assert.match(await onNode(lab.nodes[0], "gluster --mode=script pool list"), /^UUID[^\n]*\n[^\n]*localhost\s+Connected\s*$/);
+    for (const n of lab.nodes) {
+      for (const dev of n.devices) {
+        const r = await onNode(n, `blkid -p ${dev}; echo rc=$?`);
+        assert.match(r, /rc=2/, `${n.name}:${dev} should be empty again`);
+      }
+    }
+  });
+});
+
+function sumTrips(t: Record<string, number>): number {
+  return Object.values(t).reduce((a, b) => a + b, 0);
+}

@@ -1,0 +1,139 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Engine } from "../../provider/engine";
+import { FakeExecutor } from "../../provider/exec/fake-executor";
+import { ConflictError, ValidationError, newId } from "../../provider/model";
+
+const GiB = 1024 * 1024;
+
+/** An engine on a fake executor with a 3-zone cluster seeded straight into the ledger. */
+function seeded(opts: { nodes?: number; devices?: number; deviceGiB?: number } = {}) {
+  const fake = new FakeExecutor();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-ops-"));
+  const engine = new Engine({ ledgerPath: path.join(dir, "ledger.db"), executor: fake, ssh: { privateKey: "test-key", port: 22 } });
+  const cluster = engine.createCluster();
+  const nodes = Array.from({ length: opts.nodes ?? 3 }, (_, i) =>
+    engine.ledger.insertNode({ id: newId(), clusterId: cluster.id, manageHost: `mgmt${i + 1}`, storageHost: `10.0.0.${i + 1}`, zone: i + 1, tags: {}, ssh: {}, state: "online" }),
+  );
+  for (const n of nodes) {
+    for (let d = 0; d < (opts.devices ?? 2); d++) {
+      const kib = (opts.deviceGiB ?? 100) * GiB;
+      engine.ledger.insertDevice({ id: newId(), nodeId: n.id, path: `/dev/vd${"bcd"[d]}`, state: "online", totalKiB: kib, freeKiB: kib, usedKiB: 0, extentKiB: 4096, pvUuid: null, tags: {} });
+    }
+  }
+  return { engine, fake, cluster, nodes };
+}
+
+describe("operations (fake executor): what the engine sends and what it records", function () {
+  it("creates a replica-3 volume: one brick script per node, then one gluster script", async function () {
+    const { engine, fake, nodes } = seeded();
+    const v = await engine.createVolume({ name: "r3", sizeGiB: 2, durability: { type: "replicate", replica: 3 } });
+    assert.equal(v.state, "online");
+    const bricks = engine.ledger.listBricks(v.id);
+    assert.equal(bricks.length, 3);
+    assert.deepEqual(new Set(bricks.map((b) => b.nodeId)).size, 3);
+    assert.equal(fake.runs.length, 4, fake.runs.map((r) => r.host).join(","));
+    for (const n of nodes) {
+      const [s] = fake.scriptsOn(n.manageHost).filter((x) => x.includes("lvcreate"));
+      assert.match(s, /lvcreate -qq --autobackup=n --poolmetadatasize 12288K --chunksize 256K --size 2097152K --thin/);
+      assert.match(s, /mkfs\.xfs -i size=512 -n size=8192/);
+    }
+    const glusterScript = fake.runs[3].script;
+    assert.match(glusterScript, /gluster --mode=script --timeout=600 volume create 'r3' replica 3 '10\.0\.0\.\d:\/var\/lib\/heketi\/mounts\/vg_[0-9a-f]{32}\/brick_[0-9a-f]{32}\/brick'/);
+    assert.match(glusterScript, new RegExp(`volume set 'r3' 'user.heketi.id' '${v.id}'`));
+    assert.match(glusterScript, /volume start 'r3'/);
+    const used = engine.ledger.listDevices().reduce((a, d) => a + d.usedKiB, 0);
+    assert.equal(used, bricks.reduce((a, b) => a + b.tpKiB + b.metaKiB, 0));
+    assert.equal(engine.ledger.listOperations(["done"]).length, 1);
+  });
+
+  it("rolls a failed create back: bricks torn down, space returned, no volume left", async function () {
+    const { engine, fake } = seeded();
+    fake.on(/volume create/, { code: 1, stderr: "volume create: r3: failed: Staging failed on 10.0.0.2" });
+    await assert.rejects(engine.createVolume({ name: "r3", sizeGiB: 1 }), /Staging failed/);
+    assert.equal(engine.ledger.listVolumes().length, 0);
+    for (const d of engine.ledger.listDevices()) assert.equal(d.usedKiB, 0);
+    const destroys = fake.runs.filter((r) => r.script.includes("lvremove"));
+    assert.equal(destroys.length, 3, "each node's bricks are destroyed");
+    const [op] = engine.ledger.listOperations();
+    assert.equal(op.status, "rolled-back");
+    assert.deepEqual(engine.ledger.listSteps(op.id).map((s) => `${s.name}:${s.status}`), ["create bricks:done", "gluster volume create and start:failed", "rollback:compensated"]);
+  });
+
+  it("refuses a hostile volume name before any command is built", async function () {
+    const { engine, fake } = seeded();
+    await assert.rejects(engine.createVolume({ name: "x; rm -rf /", sizeGiB: 1 }), (e: Error) => e instanceof ValidationError && /name/.test(e.message));
+    assert.equal(fake.runs.length, 0);
+    assert.equal(engine.ledger.listOperations().length, 0);
+  });
+
+  it("says why there is no space and changes nothing", async function () {
+    const { engine, fake } = seeded({ deviceGiB: 2 });
+    await assert.rejects(engine.createVolume({ sizeGiB: 50 }), (e: Error) => /Failed to allocate new volume/.test(e.message));
+    assert.equal(fake.runs.length, 0);
+    assert.equal(engine.ledger.listVolumes().length, 0);
+  });
+
+  it("never over-commits a device under 20 concurrent creates", async function () {
+    const { engine } = seeded({ deviceGiB: 5 });
+    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => engine.createVolume({ name: `v${i}`, sizeGiB: 2 })));
+    const ok = results.filter((r) => r.status === "fulfilled").length;
+    assert.ok(ok > 0 && ok < 20, `${ok} succeeded`);
+    for (const d of engine.ledger.listDevices()) {
+      assert.ok(d.freeKiB >= 0, `device ${d.id} over-committed: free ${d.freeKiB}`);
+      assert.equal(d.usedKiB, engine.ledger.listBricksOnDevice(d.id).reduce((a, b) => a + b.tpKiB + b.metaKiB, 0));
+    }
+    assert.equal(engine.ledger.listOperations(["running", "committed", "failed"]).length, 0);
+  });
+
+  it("expands a volume with a new brick set, add-brick then rebalance", async function () {
+    const { engine, fake } = seeded();
+    const v = await engine.createVolume({ name: "r3", sizeGiB: 1 });
+    fake.runs.length = 0;
+    const grown = await engine.expandVolume(v.id, 1);
+    assert.equal(grown.sizeGiB, 2);
+    assert.equal(engine.ledger.listBricks(v.id).length, 6);
+    const gl = fake.runs.map((r) => r.script).filter((s) => s.includes("gluster"));
+    assert.match(gl[0], /volume add-brick 'r3' '10/);
+    assert.match(gl[1], /volume rebalance 'r3' start/);
+  });
+
+  it("deletes a volume only if gluster still knows it (the delete is idempotent)", async function () {
+    const { engine, fake } = seeded();
+    const v = await engine.createVolume({ name: "r3", sizeGiB: 1 });
+    fake.runs.length = 0;
+    await engine.deleteVolume(v.id);
+    const [gl] = fake.runs.filter((r) => r.script.includes("volume delete"));
+    assert.match(gl.script, /if gluster --mode=script --timeout=600 volume list \| grep -qxF -e 'r3'; then \{ gluster --mode=script --timeout=600 volume stop 'r3' force \|\| true; \}; gluster --mode=script --timeout=600 volume delete 'r3'; fi/);
+    assert.equal(engine.ledger.findVolume(v.id), undefined);
+    for (const d of engine.ledger.listDevices()) assert.equal(d.usedKiB, 0);
+  });
+
+  it("refuses to remove a node that still has devices", async function () {
+    const { engine, nodes } = seeded();
+    await assert.rejects(engine.removeNode(nodes[0].id), ConflictError);
+  });
+
+  it("recovers a create abandoned by a crashed process: nodes cleaned, ledger rolled back", async function () {
+    const { engine, fake } = seeded();
+    // the create hangs in gluster; we then pretend its process died
+    let release!: () => void;
+    fake.on(/volume create/, () => new Promise((r) => (release = () => r({ code: 1, stderr: "killed" }))));
+    const pending = engine.createVolume({ name: "crashy", sizeGiB: 1 }).catch(() => undefined);
+    while (!release) await new Promise((r) => setTimeout(r, 5));
+    const [op] = engine.ledger.listOperations(["running"]);
+    engine.ledger.db.prepare("UPDATE operations SET owner_boot = '999999999:0' WHERE id = ?").run(op.id);
+    // the next process opens the same ledger
+    const next = new Engine({ ledgerPath: engine.ledger.file, executor: new FakeExecutor(), ssh: { privateKey: "test-key" } });
+    const recovered = await next.recover();
+    assert.deepEqual(recovered.map((r) => [r.type, r.action]), [["create-volume", "rolled back"]]);
+    assert.equal(next.ledger.listVolumes().length, 0);
+    for (const d of next.ledger.listDevices()) assert.equal(d.usedKiB, 0);
+    assert.equal(next.ledger.getOperation(op.id).status, "rolled-back");
+    await next.close();
+    release();
+    await pending;
+  });
+});

@@ -1,0 +1,69 @@
+import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import { clusterProvider, deviceProvider, nodeProvider, volumeProvider } from "../../provider/dynamic/shims";
+import { UNKNOWN } from "../../provider/dynamic/runtime";
+
+// require-from-string ships with @pulumi/pulumi: it is how the provider process loads __provider
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const requireFromString = require("require-from-string") as (code: string) => { handler: () => pulumi.dynamic.ResourceProvider };
+
+const connection = { ledgerPath: "/tmp/pgfs-never-created.db", ssh: { user: "root", port: 22, sudo: false, privateKey: "k" } };
+
+describe("dynamic providers: serialized shims", function () {
+  for (const [kind, p] of Object.entries({ cluster: clusterProvider, node: nodeProvider, device: deviceProvider, volume: volumeProvider })) {
+    it(`serializes the ${kind} provider small, with no local-module capture, and loads it back`, async function () {
+      const sf = await pulumi.runtime.serializeFunction(() => p, { allowSecrets: true });
+      assert.ok(sf.text.length < 4096, `${sf.text.length} chars`);
+      assert.doesNotMatch(sf.text, /require\("\.\//);
+      assert.doesNotMatch(sf.text, /ssh2|better-sqlite3/);
+      const loaded = requireFromString(sf.text).handler();
+      for (const m of ["check", "diff", "create", "read", "update", "delete"] as const) assert.equal(typeof loaded[m], "function", m);
+    });
+  }
+
+  it("a round-tripped volume provider checks inputs: bad values fail naming the field, nothing touched", async function () {
+    const sf = await pulumi.runtime.serializeFunction(() => volumeProvider, { allowSecrets: true });
+    const p = requireFromString(sf.text).handler();
+    const clusterId = "a".repeat(32);
+    const bad = await p.check!({}, { connection, clusterId, name: "x; rm -rf /", sizeGiB: 0 });
+    const props = (bad.failures ?? []).map((f) => f.property).sort();
+    assert.deepEqual(props, ["name", "sizeGiB"]);
+    assert.match(bad.failures!.find((f) => f.property === "sizeGiB")!.reason, /at least 1 GiB/);
+    const ok = await p.check!({}, { connection, clusterId, name: "data", sizeGiB: 2 });
+    assert.deepEqual(ok.failures, []);
+    assert.deepEqual((ok.inputs as { durability: unknown }).durability, { type: "replicate", replica: 3, arbiter: false });
+  });
+
+  it("refuses to shrink a volume at check (so preview fails with the reason)", async function () {
+    const p = (await pulumi.runtime.serializeFunction(() => volumeProvider, { allowSecrets: true })).text;
+    const v = requireFromString(p).handler();
+    const base = { connection, clusterId: "a".repeat(32), name: "data" };
+    const r = await v.check!({ ...base, sizeGiB: 5 }, { ...base, sizeGiB: 3 });
+    assert.equal(r.failures?.[0]?.property, "sizeGiB");
+    assert.match(r.failures![0].reason, /cannot shrink/);
+  });
+
+  it("does not validate values still unknown during preview", async function () {
+    const r = await volumeProvider.check!({}, { connection, clusterId: UNKNOWN, name: "data", sizeGiB: 1 });
+    assert.equal(r.failures, undefined);
+  });
+
+  describe("diff says exactly what a change does", function () {
+    const base = { connection, clusterId: "a".repeat(32), name: "data", sizeGiB: 2, durability: { type: "replicate", replica: 3, arbiter: false }, gid: 0, snapshotFactor: 1, options: [] };
+    it("no change: no diff", async () => assert.deepEqual(await volumeProvider.diff!("id", base, { ...base }), { changes: false, replaces: [], deleteBeforeReplace: true }));
+    it("size up: an update of sizeGiB only", async () => assert.deepEqual(await volumeProvider.diff!("id", base, { ...base, sizeGiB: 3 }), { changes: true, replaces: [], deleteBeforeReplace: true }));
+    it("durability: a replace", async () => assert.deepEqual((await volumeProvider.diff!("id", base, { ...base, durability: { type: "disperse", data: 2, redundancy: 1 } })).replaces, ["durability"]));
+    it("options: an update", async () => assert.deepEqual((await volumeProvider.diff!("id", base, { ...base, options: [{ key: "a.b", value: "on" }] })).replaces, []));
+    it("a device path change replaces the device; tags update it", async function () {
+      const d = { connection, nodeId: "b".repeat(32), path: "/dev/vdb", destroyData: false, tags: {} };
+      assert.deepEqual((await deviceProvider.diff!("id", d, { ...d, path: "/dev/vdc" })).replaces, ["path"]);
+      assert.deepEqual(await deviceProvider.diff!("id", d, { ...d, tags: { a: "b" } }), { changes: true, replaces: [], deleteBeforeReplace: true });
+    });
+    it("a node's storage hostname replaces it; its zone updates it", async function () {
+      const n = { connection, clusterId: "a".repeat(32), manageHostname: "h1", storageHostname: "10.0.0.1", zone: 1, tags: {}, ssh: {} };
+      assert.deepEqual((await nodeProvider.diff!("id", n, { ...n, storageHostname: "10.0.0.9" })).replaces, ["storageHostname"]);
+      assert.deepEqual((await nodeProvider.diff!("id", n, { ...n, zone: 2 })).replaces, []);
+      assert.equal((await nodeProvider.diff!("id", n, { ...n, zone: 2 })).changes, true);
+    });
+  });
+});
