@@ -8,8 +8,11 @@ export const KIB_PER_GIB = 1024 * 1024;
 export const DEFAULT_EXTENT_KIB = 4096;
 /** Heketi caps thin-pool metadata at 16 GiB (maxPoolMetadataSizeMb, in KiB despite its name). */
 export const MAX_POOL_METADATA_KIB = 16 * KIB_PER_GIB;
-/** Smallest arbiter brick: 16 MiB, the minimum XFS file system with 4 KiB blocks. */
-export const MIN_ARBITER_BRICK_KIB = 16 * KIB_PER_MIB;
+/**
+ * Smallest arbiter brick: 512 MiB. Heketi used 16 MiB, but xfsprogs 6.x (Debian 12, GlusterFS 10 nodes)
+ * refuses file systems under 300 MB ("Filesystem must be larger than 300MB"), seen on the lab.
+ */
+export const MIN_ARBITER_BRICK_KIB = 512 * KIB_PER_MIB;
 /** Heketi refuses snapshot factors above this (VOLUME_CREATE_MAX_SNAPSHOT_FACTOR). */
 export const MAX_SNAPSHOT_FACTOR = 100;
 /** The brick index that holds the arbiter in a replica 3 arbiter set. */

@@ -289,9 +289,9 @@ describe("placement: arbiter volumes", function () {
     assert.deepEqual(set.slice(0, 2).map((b) => b.nodeId).sort(), ["gnode2", "gnode3"]);
   });
 
-  it("makes arbiter bricks at least 16 MiB", function () {
+  it("makes arbiter bricks at least 512 MiB (modern mkfs.xfs refuses file systems under 300 MB)", function () {
     const p = placeBricks(grid(3, 1, 100), req(1, arbiter), { ...defaultLimits, averageFileSizeKiB: 1024 });
-    assert.equal(p.arbiterKiB, 16384);
+    assert.equal(p.arbiterKiB, 512 * 1024);
   });
 
   it("refuses an arbiter volume when every device is arbiter=disabled", function () {
@@ -394,7 +394,7 @@ describe("placement: when there is no space", function () {
     );
     const e = noSpace(() => placeBricks(topo, req(10, { type: "replicate", replica: 3, arbiter: true })));
     assert.equal(e.reason, "insufficient-space");
-    assert.match(e.message, /the arbiter brick \(20\.00 MiB\) needs an arbiter-capable device with more than 24\.00 MiB free/);
+    assert.match(e.message, /the arbiter brick \(512\.00 MiB\) needs an arbiter-capable device with more than 516\.00 MiB free/);
     assert.match(e.message, /no node has one; largest free: witness\/witness-d1 with 10\.00 MiB/);
   });
 
