@@ -15,7 +15,7 @@ type Props = Record<string, any>; // eslint-disable-line @typescript-eslint/no-e
 /** Pulumi's placeholder for a value not known during preview. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-function hasUnknown(v: unknown): boolean {
+export function hasUnknown(v: unknown): boolean {
   if (v === UNKNOWN) return true;
   if (Array.isArray(v)) return v.some(hasUnknown);
   if (v && typeof v === "object") return Object.values(v).some(hasUnknown);
@@ -49,19 +49,32 @@ export function engineFor(c: Connection): Promise<Engine> {
   return e;
 }
 
-/** Validate inputs with a zod schema; failures name the property and the rule. Nothing is touched. */
+/** Does the value at `path` (or any value on the way to it) sit behind a preview-time unknown? */
+function touchesUnknown(o: unknown, path: PropertyKey[]): boolean {
+  let v: unknown = o;
+  for (const k of path) {
+    if (v === UNKNOWN) return true;
+    if (!v || typeof v !== "object") return false;
+    v = (v as Props)[k as string];
+  }
+  return hasUnknown(v);
+}
+
+/**
+ * Validate inputs with a zod schema; failures name the property and the rule. Nothing is touched.
+ * During preview some inputs are still unknown (outputs of resources not created yet): those are
+ * checked at `up`, everything already known is checked now, so bad input fails the preview.
+ */
 function check<S extends z.ZodType>(schema: S, news: Props, extra?: (v: z.output<S>) => Array<{ property: string; reason: string }>): pulumi.dynamic.CheckResult {
   const inputs = strip(news);
-  if (hasUnknown(inputs)) return { inputs: news }; // preview with values still unknown: validated at up
   const r = schema.safeParse(inputs);
   if (!r.success) {
-    return {
-      inputs: news,
-      failures: r.error.issues.map((i) => ({ property: String(i.path[0] ?? ""), reason: `${i.path.join(".") || "(value)"}: ${i.message}` })),
-    };
+    const failures = r.error.issues
+      .filter((i) => !touchesUnknown(inputs, i.path))
+      .map((i) => ({ property: String(i.path[0] ?? ""), reason: `${i.path.join(".") || "(value)"}: ${i.message}` }));
+    return { inputs: news, failures };
   }
-  const failures = extra?.(r.data) ?? [];
-  return { inputs: { ...news, ...(r.data as object) }, failures };
+  return { inputs: { ...news, ...(r.data as object) }, failures: extra?.(r.data) ?? [] };
 }
 
 function at(o: Props, path: string): unknown {

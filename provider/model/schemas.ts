@@ -93,6 +93,16 @@ export const SshSettings = z.object({
 });
 export type SshSettings = z.output<typeof SshSettings>;
 
+/** A node's own SSH settings: only what differs from the engine's defaults (no defaults filled in here). */
+export const SshOverrides = z.object({
+  user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a Unix user name").optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  sudo: z.boolean().optional(),
+  hostKeyFingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, "must be an OpenSSH SHA256 fingerprint").optional(),
+  knownHostsPath: z.string().optional(),
+  privateKeyPath: z.string().optional(),
+});
+
 export const ClusterCreate = z.object({
   id: Id.optional(),
   name: VolumeName.optional(),
@@ -107,7 +117,7 @@ export const NodeAdd = z.object({
   storageHostname: StorageAddress,
   zone: Zone,
   tags: Tags,
-  ssh: SshSettings.partial().default({}),
+  ssh: SshOverrides.default({}),
 });
 export type NodeAdd = z.output<typeof NodeAdd>;
 

@@ -32,8 +32,9 @@ export function poolList(ctx: OpContext): string {
   return script([G.poolList(g(ctx))]);
 }
 
-export function parsePool(xml: string): Array<{ hostname: string; connected: boolean }> {
-  return parsePoolListXml(xml).map((p) => ({ hostname: p.hostname, connected: p.connected }));
+/** Peers as a member sees them; `inCluster` is gluster's state 3, "Peer in Cluster" (always true for localhost). */
+export function parsePool(xml: string): Array<{ hostname: string; connected: boolean; inCluster: boolean; stateStr: string | null }> {
+  return parsePoolListXml(xml).map((p) => ({ hostname: p.hostname, connected: p.connected, inCluster: p.isLocal || p.state === 3, stateStr: p.stateStr }));
 }
 
 export function deviceProbe(_ctx: OpContext, path: string): string {
@@ -114,6 +115,21 @@ export function volumeRebalance(ctx: OpContext, name: string): string {
 export function volumeDestroy(ctx: OpContext, name: string): string {
   const exists = pipe(sh`${G.glusterPrefix(g(ctx))} volume list`, sh`grep -qxF -e ${name}`);
   return script([ifThen(exists, ignoreFailure(G.volumeStop(name, g(ctx))), G.volumeDelete(name, g(ctx)))]);
+}
+
+/** `gluster volume info <name> --xml` (parse with parseOneVolumeInfoXml: a missing volume is opRet -1, exit 0). */
+export function volumeInfo(ctx: OpContext, name: string): string {
+  return script([G.volumeInfo(name, g(ctx))]);
+}
+
+/** `gluster volume heal <name> info --xml` (parse with parseHealInfoXml; a missing volume exits 254). */
+export function volumeHealInfo(ctx: OpContext, name: string): string {
+  return script([G.volumeHealInfo(name, g(ctx))]);
+}
+
+/** `gluster volume replace-brick <name> <old host:path> <new host:path> commit force` */
+export function volumeReplaceBrick(ctx: OpContext, name: string, oldBrick: G.BrickAddress, newBrick: G.BrickAddress): string {
+  return script([G.volumeReplaceBrick(name, oldBrick, newBrick, g(ctx))]);
 }
 
 export function volumeOptions(ctx: OpContext, name: string, set: GlusterOption[], reset: string[]): string {

@@ -23,45 +23,57 @@ export function deleteCluster(ctx: OpContext, id: string): void {
   });
 }
 
-/** Add a node: check glusterd on it, `peer probe` it from a connected member, wait until it is Connected. */
+/**
+ * Add a node: check glusterd on it, `peer probe` it from a connected member, wait until both sides see
+ * each other as "Peer in Cluster" and Connected. Node adds of one cluster run one at a time, so
+ * nodes declared together (Pulumi creates them in parallel) join one pool.
+ */
 export async function addNode(ctx: OpContext, input: unknown): Promise<NodeRow> {
   const req = validate(NodeAdd, input, "invalid node");
-  const { op, node, member } = ctx.ledger.immediate(() => {
-    ctx.ledger.getCluster(req.clusterId);
-    const member = ctx.ledger.listNodes(req.clusterId).find((n) => n.state === "online");
-    const node = ctx.ledger.insertNode({
-      id: req.id ?? newId(), clusterId: req.clusterId, manageHost: req.manageHostname, storageHost: req.storageHostname,
-      zone: req.zone, tags: req.tags, ssh: req.ssh, state: "adding",
+  return ctx.serialize(`pool:${req.clusterId}`, async () => {
+    const { op, node, member } = ctx.ledger.immediate(() => {
+      ctx.ledger.getCluster(req.clusterId);
+      const member = ctx.ledger.listNodes(req.clusterId).find((n) => n.state === "online");
+      const node = ctx.ledger.insertNode({
+        id: req.id ?? newId(), clusterId: req.clusterId, manageHost: req.manageHostname, storageHost: req.storageHostname,
+        zone: req.zone, tags: req.tags, ssh: req.ssh, state: "adding",
+      });
+      const op = ctx.ledger.beginOperation("add-node", node.id, { nodeId: node.id, member: member?.id ?? null });
+      ctx.ledger.updateNode(node.id, { opId: op.id });
+      return { op, node: ctx.ledger.getNode(node.id), member };
     });
-    const op = ctx.ledger.beginOperation("add-node", node.id, { nodeId: node.id, member: member?.id ?? null });
-    ctx.ledger.updateNode(node.id, { opId: op.id });
-    return { op, node: ctx.ledger.getNode(node.id), member };
-  });
-  return runJournaled(
-    ctx,
-    op,
-    [
-      { name: "check glusterd", run: () => runScript(ctx, node, S.glusterdCheck(ctx)).then(() => undefined) },
-      ...(member ? [{ name: `peer probe from ${member.manageHost}`, run: () => probePeer(ctx, member, node) }] : []),
-    ],
-    {
-      rollback: () => forgetNode(ctx, node.id, member?.id ?? null),
-      finalize: () => {
-        ctx.ledger.updateNode(node.id, { state: "online", opId: null });
-        return ctx.ledger.getNode(node.id);
+    return runJournaled(
+      ctx,
+      op,
+      [
+        { name: "check glusterd", run: () => runScript(ctx, node, S.glusterdCheck(ctx)).then(() => undefined) },
+        ...(member ? [{ name: `peer probe from ${member.manageHost}`, run: () => probePeer(ctx, member, node) }] : []),
+      ],
+      {
+        rollback: () => forgetNode(ctx, node.id, member?.id ?? null),
+        finalize: () => {
+          ctx.ledger.updateNode(node.id, { state: "online", opId: null });
+          return ctx.ledger.getNode(node.id);
+        },
       },
-    },
-  );
+    );
+  });
 }
 
 async function probePeer(ctx: OpContext, member: NodeRow, node: NodeRow): Promise<void> {
   await ctx.serialize(member.clusterId, () => runScript(ctx, member, S.peerProbe(ctx, node.storageHost)));
   const deadline = Date.now() + ctx.settings.peerConnectTimeoutMs;
   for (;;) {
-    const peers = S.parsePool(await runScript(ctx, member, S.poolList(ctx)));
-    const p = peers.find((x) => x.hostname === node.storageHost);
-    if (p?.connected) return;
-    if (Date.now() > deadline) throw new ConflictError(`peer ${node.storageHost} probed from ${member.manageHost} but not Connected after ${ctx.settings.peerConnectTimeoutMs / 1000}s (state: ${p ? "Disconnected" : "missing"}); check glusterd on ${node.manageHost} and the storage network`);
+    const fromMember = S.parsePool(await runScript(ctx, member, S.poolList(ctx))).find((x) => x.hostname === node.storageHost);
+    const fromNode = S.parsePool(await runScript(ctx, node, S.poolList(ctx))).filter((x) => x.hostname !== "localhost");
+    const joined = !!fromMember?.connected && fromMember.inCluster && fromNode.length > 0 && fromNode.every((p) => p.connected && p.inCluster);
+    if (joined) return;
+    if (Date.now() > deadline) {
+      throw new ConflictError(
+        `peer ${node.storageHost} was probed from ${member.manageHost} but did not join the pool within ${ctx.settings.peerConnectTimeoutMs / 1000}s ` +
+          `(seen from the member: ${fromMember ? `${fromMember.stateStr ?? "?"}, ${fromMember.connected ? "Connected" : "Disconnected"}` : "missing"}); check glusterd on ${node.manageHost} and the storage network`,
+      );
+    }
     await new Promise((r) => setTimeout(r, 500));
   }
 }
@@ -87,7 +99,9 @@ export async function removeNode(ctx: OpContext, nodeId: string): Promise<void> 
     ctx.ledger.updateNode(node.id, { state: "removing", opId: op.id });
     return { op: ctx.ledger.getOperation(op.id), node };
   });
-  await runJournaled(ctx, op, [{ name: "peer detach", run: () => forgetNode(ctx, node.id, null) }], { rollback: async () => undefined, finalize: () => undefined });
+  await ctx.serialize(`pool:${node.clusterId}`, () =>
+    runJournaled(ctx, op, [{ name: "peer detach", run: () => forgetNode(ctx, node.id, null) }], { rollback: async () => undefined, finalize: () => undefined }),
+  );
 }
 
 /** Add a raw device: refuse one that holds data (unless destroyData), pvcreate + vgcreate, read its size. */
@@ -141,8 +155,21 @@ async function forgetDevice(ctx: OpContext, deviceId: string): Promise<void> {
   ctx.ledger.immediate(() => ctx.ledger.deleteDevice(d.id));
 }
 
-/** Remove a device that holds no bricks: vgremove, pvremove, forget it. */
-export async function removeDevice(ctx: OpContext, deviceId: string): Promise<void> {
+export interface RemoveDeviceOptions {
+  /** Move every brick off the device first (Heketi's `device remove`), instead of refusing a device that holds bricks. */
+  evacuate?: boolean;
+  /** Before each brick move, refuse if `gluster volume heal info` shows the brick is a heal source. Default true. */
+  healCheck?: boolean;
+}
+
+/**
+ * Remove a device: vgremove, pvremove, forget it. It must hold no bricks, unless `evacuate` is set:
+ * then its bricks are first moved to other devices (see evacuateDevice in ./evacuation).
+ */
+export async function removeDevice(ctx: OpContext, deviceId: string, opts: RemoveDeviceOptions = {}): Promise<void> {
+  if (opts.evacuate && ctx.ledger.listBricksOnDevice(ctx.ledger.getDevice(deviceId).id).length) {
+    return evacuateDevice(ctx, deviceId, { healCheck: opts.healCheck ?? true });
+  }
   const { op, device } = ctx.ledger.immediate(() => {
     const d = ctx.ledger.getDevice(deviceId);
     const bricks = ctx.ledger.listBricksOnDevice(d.id);

@@ -83,7 +83,7 @@ export async function expandVolume(ctx: OpContext, volumeId: string, addGiB: num
   if (!Number.isInteger(addGiB) || addGiB < 1) throw new ValidationError([{ field: "expandSize", rule: "must be a whole number of GiB, at least 1" }]);
   const { op, volume, newBricks } = ctx.ledger.immediate(() => {
     const v = ctx.ledger.getVolume(volumeId);
-    if (v.state !== "online") throw new ConflictError(`volume ${v.name} is ${v.state}; wait for the running operation (${v.opId}) to finish`);
+    if (v.state !== "online" || v.opId) throw new ConflictError(`volume ${v.name} is ${busyState(v)}; wait for the running operation (${v.opId}) to finish`);
     const existing = ctx.ledger.listBricks(v.id);
     let placement: Placement;
     try {
@@ -120,7 +120,7 @@ export async function expandVolume(ctx: OpContext, volumeId: string, addGiB: num
 /** Set gluster options on a volume (and reset the keys that were removed). */
 export async function setVolumeOptions(ctx: OpContext, volumeId: string, options: GlusterOption[]): Promise<VolumeRow> {
   const v = ctx.ledger.getVolume(volumeId);
-  if (v.state !== "online") throw new ConflictError(`volume ${v.name} is ${v.state}; wait for operation ${v.opId}`);
+  if (v.state !== "online" || v.opId) throw new ConflictError(`volume ${v.name} is ${busyState(v)}; wait for operation ${v.opId}`);
   const removed = v.options.filter((o) => !options.some((n) => n.key === o.key)).map((o) => o.key);
   const node = anyOnlineNode(ctx, v.clusterId);
   const op = ctx.ledger.beginOperation("set-volume-options", v.id, { volumeId: v.id, options, removed });
@@ -137,7 +137,9 @@ export async function setVolumeOptions(ctx: OpContext, volumeId: string, options
 export async function deleteVolume(ctx: OpContext, volumeId: string): Promise<void> {
   const { op, volume } = ctx.ledger.immediate(() => {
     const v = ctx.ledger.getVolume(volumeId);
-    if (v.state === "creating" || v.state === "expanding") throw new ConflictError(`volume ${v.name} is ${v.state} (operation ${v.opId}); wait for it to finish`);
+    if (v.state === "creating" || v.state === "expanding" || (v.state === "online" && v.opId)) {
+      throw new ConflictError(`volume ${v.name} is ${busyState(v)} (operation ${v.opId}); wait for it to finish`);
+    }
     const o = ctx.ledger.beginOperation("delete-volume", v.id, { volumeId: v.id });
     ctx.ledger.setOperationStatus(o.id, "committed"); // deletes only go forward
     ctx.ledger.updateVolume(v.id, { state: "deleting", opId: o.id });
@@ -150,6 +152,14 @@ export async function deleteVolume(ctx: OpContext, volumeId: string): Promise<vo
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/**
+ * An online volume with an operation id is busy: a device evacuation is moving one of its bricks
+ * (create/expand/delete use the state itself).
+ */
+function busyState(v: VolumeRow): string {
+  return v.state === "online" && v.opId ? "busy (one of its bricks is being moved off a device being removed)" : v.state;
+}
 
 function insertBricks(ctx: OpContext, volumeId: string, placement: Placement, firstSet: number, opId: string): void {
   placement.sets.forEach((set, s) =>

@@ -24,3 +24,5 @@ export { formatKiB, isNoSpaceError, NoSpaceError } from "./errors";
 export type { AttemptSummary, DeviceRef, NoSpaceDetails, NoSpaceReason } from "./errors";
 export { applyPlacement, parseTagMatch, placeBricks } from "./placer";
 export type { TagRule } from "./placer";
+export { chooseReplacement } from "./replacement";
+export type { ReplacementRequest } from "./replacement";

@@ -66,3 +66,12 @@ describe("model: every boundary validates", function () {
     }
   });
 });
+
+describe("model: node SSH settings", function () {
+  it("keeps only the overrides a node gives (the engine's defaults fill the rest)", function () {
+    const n = validate(NodeAdd, { clusterId: newId(), manageHostname: "h", storageHostname: "10.0.0.1", zone: 1, ssh: {} });
+    assert.deepEqual(n.ssh, {});
+    const m = validate(NodeAdd, { clusterId: newId(), manageHostname: "h", storageHostname: "10.0.0.1", zone: 1, ssh: { port: 2222 } });
+    assert.deepEqual(m.ssh, { port: 2222 });
+  });
+});

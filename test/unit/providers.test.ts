@@ -43,9 +43,11 @@ describe("dynamic providers: serialized shims", function () {
     assert.match(r.failures![0].reason, /cannot shrink/);
   });
 
-  it("does not validate values still unknown during preview", async function () {
-    const r = await volumeProvider.check!({}, { connection, clusterId: UNKNOWN, name: "data", sizeGiB: 1 });
-    assert.equal(r.failures, undefined);
+  it("during preview, checks what is known and leaves what is still unknown for up", async function () {
+    const ok = await volumeProvider.check!({}, { connection: UNKNOWN, clusterId: UNKNOWN, name: "data", sizeGiB: 1 });
+    assert.deepEqual(ok.failures, []);
+    const bad = await nodeProvider.check!({}, { connection: UNKNOWN, clusterId: UNKNOWN, manageHostname: "h1", storageHostname: "10.0.0.1", zone: 0 });
+    assert.deepEqual(bad.failures?.map((f) => f.property), ["zone"]);
   });
 
   describe("diff says exactly what a change does", function () {

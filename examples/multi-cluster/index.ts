@@ -1,0 +1,3 @@
+import { clusterStack } from "./program";
+
+module.exports = clusterStack();

@@ -1,0 +1,26 @@
+/**
+ * One stack per cluster: each stack builds a GlusterFS cluster from the lab nodes named in its config
+ * (`cluster:nodes`, e.g. "gnode1" or "gnode2,gnode3") with its own ledger, and one volume on it.
+ * Two stacks side by side manage two clusters with no crosstalk.
+ */
+import * as fs from "node:fs";
+import * as pulumi from "@pulumi/pulumi";
+import { readLabDescription } from "../../provider/lab/description";
+import { Device, GlusterCluster, Node, Volume } from "../../sdk";
+
+export function clusterStack() {
+  const cfg = new pulumi.Config("cluster");
+  const lab = readLabDescription(cfg.get("labDir"));
+  const names = cfg.require("nodes").split(",");
+  const members = lab.nodes.filter((n) => names.includes(n.name));
+  if (members.length !== names.length) throw new Error(`cluster:nodes names unknown lab nodes: ${names.join(",")}`);
+  const cluster = new GlusterCluster("cluster", {
+    ssh: { user: members[0].sshUser, port: members[0].sshPort, privateKey: pulumi.secret(fs.readFileSync(members[0].privateKeyPath, "utf8")), knownHostsPath: lab.knownHostsPath },
+  });
+  const devices = members.flatMap((l) => {
+    const node = new Node(l.name, { cluster, manageHostname: l.managementAddress, storageHostname: l.storageAddress, zone: l.zone });
+    return [new Device(`${l.name}-${l.devices[0].split("/").pop()}`, { node, path: l.devices[0] })];
+  });
+  const volume = new Volume("vol", { cluster, name: cfg.get("volumeName") ?? "vol", sizeGiB: 1, durability: members.length >= 3 ? { type: "replicate", replica: 3 } : { type: "none" } }, { dependsOn: devices });
+  return { clusterId: cluster.clusterId, volumeName: volume.name, mount: volume.mountDevice };
+}

@@ -1,0 +1,73 @@
+/**
+ * The quickstart: a 3-zone GlusterFS cluster on the local lab's nodes (2 devices each), one
+ * replica-3 volume, and (when the Kubernetes provider plugin is available) a StorageClass.
+ *
+ * Stack config (namespace `quickstart`): volumeSizeGiB (default 1), durability (JSON, default replica 3),
+ * volumeName (default "data"), storageClass (true/false, default false), restUrl, plus `labDir`.
+ */
+import * as fs from "node:fs";
+import * as pulumi from "@pulumi/pulumi";
+import { readLabDescription } from "../../provider/lab/description";
+import { Device, DurabilityArgs, GlusterCluster, Node, StorageClass, Volume } from "../../sdk";
+
+export function quickstart() {
+  const cfg = new pulumi.Config("quickstart");
+  const lab = readLabDescription(cfg.get("labDir"));
+  const first = lab.nodes[0];
+
+  const cluster = new GlusterCluster("lab", {
+    ssh: {
+      user: first.sshUser,
+      port: first.sshPort,
+      privateKey: pulumi.secret(fs.readFileSync(first.privateKeyPath, "utf8")),
+      knownHostsPath: lab.knownHostsPath,
+    },
+    ledgerPath: cfg.get("ledgerPath"),
+  });
+
+  const devices: Device[] = [];
+  const nodes = lab.nodes.map((l) => {
+    const node = new Node(l.name, {
+      cluster,
+      manageHostname: l.managementAddress,
+      storageHostname: l.storageAddress,
+      zone: l.zone,
+      ssh: { hostKeyFingerprint: l.hostKeyFingerprint },
+    });
+    for (const path of l.devices) devices.push(new Device(`${l.name}-${path.split("/").pop()}`, { node, path }));
+    return node;
+  });
+
+  const volume = new Volume(
+    "data",
+    {
+      cluster,
+      name: cfg.get("volumeName") ?? "data",
+      sizeGiB: cfg.getNumber("volumeSizeGiB") ?? 1,
+      durability: cfg.getObject<DurabilityArgs>("durability") ?? { type: "replicate", replica: 3 },
+      options: cfg.getObject<Record<string, string>>("volumeOptions"),
+    },
+    { dependsOn: devices },
+  );
+
+  let storageClassName: pulumi.Output<string> | undefined;
+  if (cfg.getBoolean("storageClass")) {
+    const sc = new StorageClass("glusterfs", {
+      cluster,
+      restUrl: cfg.get("restUrl") ?? "http://127.0.0.1:8080",
+      restKey: cfg.getSecret("restKey"),
+      durability: { type: "replicate", replica: 3 },
+    });
+    storageClassName = sc.storageClassName;
+  }
+
+  return {
+    clusterId: cluster.clusterId,
+    nodeIds: nodes.map((n) => n.nodeId),
+    volumeId: volume.volumeId,
+    volumeName: volume.name,
+    sizeGiB: volume.sizeGiB,
+    mount: pulumi.interpolate`mount -t glusterfs -o backup-volfile-servers=${volume.backupVolfileServers.apply((s) => s.replace(/,/g, ":"))} ${volume.mountDevice} /mnt/data`,
+    storageClassName,
+  };
+}

@@ -1,0 +1,51 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { InlineProgramArgs, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { repoRoot } from "../lab/paths";
+
+/** The Pulumi CLI built from Go modules by scripts/build-pulumi.sh (PGFS_PULUMI_ROOT, from scripts/env.sh). */
+export function pulumiRoot(): string {
+  const root = process.env.PGFS_PULUMI_ROOT;
+  if (!root || !fs.existsSync(path.join(root, "bin", "pulumi"))) {
+    throw new Error("the Pulumi CLI is not built: run `bash scripts/build-pulumi.sh` (scripts/env.sh sets PGFS_PULUMI_ROOT)");
+  }
+  return root;
+}
+
+export interface LocalStackOptions {
+  /** file:// backend directory (absolute). */
+  stateDir: string;
+  /** Passphrase of the stack's secrets provider (default: PULUMI_CONFIG_PASSPHRASE or a lab-only value). */
+  passphrase?: string;
+  config?: Record<string, { value: string; secret?: boolean }>;
+}
+
+/**
+ * An Automation API inline-program stack on a file:// backend, fully offline: the engine is the CLI
+ * built from Go modules; the program runs in this process (no language host needed).
+ */
+export async function localInlineStack(args: InlineProgramArgs, o: LocalStackOptions): Promise<Stack> {
+  fs.mkdirSync(o.stateDir, { recursive: true });
+  const pulumiHome = path.join(o.stateDir, ".pulumi-home");
+  // the dynamic-provider plugin runs with cwd = workDir and must resolve @pulumi/pulumi from there
+  const workDir = path.join(repoRoot(), ".pulumi-work", `${args.projectName}-${args.stackName}-${path.basename(o.stateDir)}`);
+  fs.mkdirSync(workDir, { recursive: true });
+  const envVars = {
+    PULUMI_BACKEND_URL: `file://${o.stateDir}`,
+    PULUMI_CONFIG_PASSPHRASE: o.passphrase ?? process.env.PULUMI_CONFIG_PASSPHRASE ?? "lab-only-passphrase",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_SKIP_CONFIRMATIONS: "true",
+    PULUMI_CREDENTIAL_STORE: "plaintext",
+    PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+  };
+  const stack = await LocalWorkspace.createOrSelectStack(args, {
+    workDir,
+    pulumiCommand: await PulumiCommand.get({ root: pulumiRoot() }),
+    pulumiHome,
+    envVars,
+    projectSettings: { name: args.projectName, runtime: "nodejs", backend: { url: `file://${o.stateDir}` } },
+  });
+  if (o.config) await stack.setAllConfig(o.config);
+  return stack;
+}
