@@ -88,8 +88,13 @@ export class Engine {
   addDevice(input: unknown) {
     return topo.addDevice(this.ctx, input);
   }
-  removeDevice(id: string) {
-    return topo.removeDevice(this.ctx, id);
+  /**
+   * Remove a device. One that holds bricks is refused (ConflictError), unless `evacuate` is set: then
+   * each brick is first moved to another device with replace-brick (Heketi's `device remove`), one at
+   * a time, after a heal check (`healCheck: false` skips it).
+   */
+  removeDevice(id: string, opts: topo.RemoveDeviceOptions = {}) {
+    return topo.removeDevice(this.ctx, id, opts);
   }
   createVolume(input: VolumeCreateInput) {
     return vol.createVolume(this.ctx, input);

@@ -13,4 +13,4 @@ phase build-heketi bash scripts/build-heketi.sh
 phase compile node node_modules/typescript/bin/tsc -p tsconfig.json
 if [ "${PGFS_KEEP_LAB:-0}" != 1 ]; then trap 'node dist/provider/cli/main.js lab down || true' EXIT; fi
 phase lab-up node dist/provider/cli/main.js lab up
-phase tests node node_modules/mocha/bin/mocha.js "$@" 'dist/test/unit/**/*.test.js' 'dist/test/smoke/**/*.test.js' 'dist/test/lab/**/*.test.js'
+phase tests node node_modules/mocha/bin/mocha.js "$@" 'dist/test/unit/**/*.test.js' 'dist/test/smoke/**/*.test.js' 'dist/test/lab/**/*.test.js' 'dist/test/e2e/**/*.test.js'

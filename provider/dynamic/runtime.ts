@@ -22,6 +22,11 @@ export function hasUnknown(v: unknown): boolean {
   return false;
 }
 
+/** Only the keys a schema declares as inputs (read must not turn outputs into inputs). */
+function inputsOf(schema: z.ZodObject, p: Props): Props {
+  return Object.fromEntries(Object.keys(schema.shape).filter((k) => p[k] !== undefined).map((k) => [k, p[k]]));
+}
+
 function strip(p: Props): Props {
   const { __provider: _p, ...rest } = p ?? {};
   return rest;
@@ -154,7 +159,7 @@ export const node: Dyn = {
     const engine = await engineFor(ConnectionSchemaFrom(p));
     const live = await engine.inspectNode(id);
     if (!live) return gone;
-    return { id, props: { ...p, zone: live.zone, tags: live.tags, state: live.state }, inputs: strip({ ...p, zone: live.zone, tags: live.tags }) };
+    return { id, props: { ...p, zone: live.zone, tags: live.tags, state: live.state }, inputs: inputsOf(NodeInputs, { ...p, zone: live.zone, tags: live.tags }) };
   },
   async update(id, olds, news) {
     const i = NodeInputs.parse(strip(news));
@@ -225,7 +230,7 @@ export const volume: Dyn = {
     const engine = await engineFor(ConnectionSchemaFrom(p));
     const live = await engine.inspectVolume(id);
     if (!live || !live.existsInGluster) return gone;
-    return { id, props: { ...p, ...volumeOuts(engine, p as VolumeInputs, id), status: live.status, brickCount: live.brickCount }, inputs: strip({ ...p, sizeGiB: live.sizeGiB, options: live.options }) };
+    return { id, props: { ...p, ...volumeOuts(engine, p as VolumeInputs, id), status: live.status, brickCount: live.brickCount }, inputs: inputsOf(VolumeInputs, { ...p, sizeGiB: live.sizeGiB, options: live.options }) };
   },
   async update(id, olds, news) {
     const i = VolumeInputs.parse(strip(news));

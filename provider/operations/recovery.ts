@@ -1,7 +1,7 @@
 import type { OperationRow } from "../ledger/ledger";
 import { ownerAlive } from "../ledger/owner";
 import type { OpContext } from "./context";
-import { topologyRecovery } from "./topology-ops";
+import { recoverEvacuation, topologyRecovery } from "./topology-ops";
 import { cleanExpansion, cleanVolume, finishExpansion } from "./volume";
 
 export interface RecoveryResult {
@@ -58,6 +58,11 @@ export async function recover(ctx: OpContext): Promise<RecoveryResult[]> {
         case "remove-device":
           await topologyRecovery["remove-device"](ctx, plan);
           action = "finished";
+          break;
+        case "evacuate-device":
+          // the brick move in flight is finished or rolled back (gluster's volume info decides), then the
+          // device is removed if it is empty, or given back its previous state
+          action = await recoverEvacuation(ctx, op);
           break;
         default:
           throw new Error(`unknown operation type ${op.type}`);

@@ -23,9 +23,9 @@ export function peerProbe(ctx: OpContext, storageHost: string): string {
   return script([G.peerProbe(storageHost, g(ctx))]);
 }
 
-/** Detach a peer; a host that is not in the pool counts as detached. */
+/** Detach a peer (callers check first that the pool has it: see parsePool's `names`). */
 export function peerDetach(ctx: OpContext, storageHost: string): string {
-  return script([ifThen(pipe(G.poolList(g(ctx)), sh`grep -qF -e ${`<hostname>${storageHost}</hostname>`}`), G.peerDetach(storageHost, g(ctx)))]);
+  return script([G.peerDetach(storageHost, g(ctx))]);
 }
 
 export function poolList(ctx: OpContext): string {
@@ -33,8 +33,14 @@ export function poolList(ctx: OpContext): string {
 }
 
 /** Peers as a member sees them; `inCluster` is gluster's state 3, "Peer in Cluster" (always true for localhost). */
-export function parsePool(xml: string): Array<{ hostname: string; connected: boolean; inCluster: boolean; stateStr: string | null }> {
-  return parsePoolListXml(xml).map((p) => ({ hostname: p.hostname, connected: p.connected, inCluster: p.isLocal || p.state === 3, stateStr: p.stateStr }));
+export function parsePool(xml: string): Array<{ hostname: string; names: string[]; connected: boolean; inCluster: boolean; stateStr: string | null }> {
+  return parsePoolListXml(xml).map((p) => ({
+    hostname: p.hostname,
+    names: [...new Set([p.hostname, ...p.hostnames])],
+    connected: p.connected,
+    inCluster: p.isLocal || p.state === 3,
+    stateStr: p.stateStr,
+  }));
 }
 
 export function deviceProbe(_ctx: OpContext, path: string): string {

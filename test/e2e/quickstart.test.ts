@@ -1,0 +1,134 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import { quickstart } from "../../examples/quickstart/program";
+import { LabDescription } from "../../provider/lab/description";
+import { nodeLeftovers, onNode } from "../support/engine";
+import { ensureLab } from "../support/lab";
+import { inlineStack } from "../support/pulumi";
+
+/**
+ * The steps the engine announced (providers left out), with the inputs whose values change: what
+ * `pulumi preview --diff` prints as `~ key: old => new`.
+ */
+function collectSteps(events: EngineEvent[]): Array<{ op: string; type: string; diffs: string[] }> {
+  return events
+    .map((e) => e.resourcePreEvent?.metadata)
+    .filter((m): m is NonNullable<typeof m> => !!m && m.op !== "same" && !m.type.startsWith("pulumi:providers:"))
+    .map((m) => {
+      const olds = (m.old?.inputs ?? {}) as Record<string, unknown>;
+      const news = (m.new?.inputs ?? {}) as Record<string, unknown>;
+      const keys = [...new Set([...Object.keys(olds), ...Object.keys(news)])].filter((k) => k !== "__provider");
+      return { op: m.op, type: m.type.split(":").pop()!, diffs: keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k])).sort() };
+    });
+}
+
+/**
+ * The operator's story through the real Pulumi CLI (built from Go modules) on the lab: up, preview a
+ * resize, a durability change and a shrink, apply the expand, drift by hand and refresh, destroy.
+ */
+describe("Pulumi on the lab: the quickstart, end to end", function () {
+  this.timeout(30 * 60_000);
+  let lab: LabDescription;
+  let stack: Stack;
+  let stateDir: string;
+  const timings: Record<string, number> = {};
+
+  before(async function () {
+    lab = await ensureLab();
+    for (const n of lab.nodes) assert.deepEqual(await nodeLeftovers(n), [], `${n.name} must start clean`);
+    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-e2e-"));
+    ({ stack } = await inlineStack(
+      { projectName: "glusterfs-quickstart", stackName: "e2e", program: async () => quickstart() },
+      { stateDir, config: { "quickstart:ledgerPath": path.join(stateDir, "ledger.db"), "quickstart:labDir": lab.labDir } },
+    ));
+  });
+
+  after(function () {
+    console.log(`      [measure] ${Object.entries(timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}s`).join(", ")}`);
+  });
+
+  const setConfig = (k: string, v: string) => stack.setConfig(`quickstart:${k}`, { value: v });
+
+  it("up creates the cluster, nodes, devices and a replica-3 volume, for real on the nodes", async function () {
+    const t0 = Date.now();
+    const up = await stack.up();
+    timings["pulumi up"] = Date.now() - t0;
+    assert.equal(up.summary.result, "succeeded");
+    assert.equal(up.summary.resourceChanges?.create, 12);
+    const info = await onNode(lab.nodes[0], "gluster --mode=script volume info data");
+    assert.match(info, /Type: Replicate/);
+    assert.match(info, /Status: Started/);
+    assert.match(info, /Number of Bricks: 1 x 3 = 3/);
+    assert.match(up.outputs.mount.value, /^mount -t glusterfs -o backup-volfile-servers=10\.77\.0\.\d+:10\.77\.0\.\d+ 10\.77\.0\.\d+:data \/mnt\/data$/);
+    assert.match(up.outputs.clusterId.value, /^[0-9a-f]{32}$/);
+    const stateFile = path.join(stateDir, ".pulumi", "stacks", "glusterfs-quickstart", "e2e.json");
+    assert.doesNotMatch(fs.readFileSync(stateFile, "utf8"), /PRIVATE KEY/, "the SSH key never appears in plain text in the state file");
+  });
+
+  it("a second preview shows no changes, and refresh finds no drift", async function () {
+    const pre = await stack.preview();
+    assert.deepEqual(Object.keys(pre.changeSummary), ["same"]);
+    const ref = await stack.refresh();
+    assert.equal(ref.summary.result, "succeeded");
+    assert.deepEqual(Object.keys(ref.summary.resourceChanges ?? {}).filter((k) => k !== "same"), []);
+  });
+
+  it("preview after raising the size shows an update of sizeGiB only", async function () {
+    await setConfig("volumeSizeGiB", "2");
+    const events: EngineEvent[] = [];
+    const pre = await stack.preview({ onEvent: (e) => events.push(e) });
+    assert.deepEqual(collectSteps(events), [{ op: "update", type: "Volume", diffs: ["sizeGiB"] }]);
+    assert.equal(pre.changeSummary.update, 1);
+  });
+
+  it("preview after changing the durability shows a replace", async function () {
+    await setConfig("durability", JSON.stringify({ type: "disperse", data: 2, redundancy: 1 }));
+    const events: EngineEvent[] = [];
+    await stack.preview({ onEvent: (e) => events.push(e) });
+    const steps = collectSteps(events);
+    assert.ok(steps.some((s) => s.type === "Volume" && /replace/.test(s.op)), JSON.stringify(steps));
+    await stack.removeConfig("quickstart:durability");
+  });
+
+  it("up applies the expand in place: a new brick set on every node", async function () {
+    await setConfig("volumeSizeGiB", "2");
+    const up = await stack.up();
+    assert.equal(up.summary.resourceChanges?.update, 1);
+    assert.equal(up.outputs.sizeGiB.value, 2);
+    const bricks = (await onNode(lab.nodes[0], "gluster --mode=script volume info data")).match(/^Brick\d+: /gm) ?? [];
+    assert.equal(bricks.length, 6);
+    for (const n of lab.nodes) {
+      const lvs = await onNode(n, "lvs --noheadings -o lv_name | grep -c brick_ || true");
+      assert.equal(lvs.trim(), "2", `${n.name} holds two bricks`);
+    }
+  });
+
+  it("preview of a smaller size fails with the reason, and nothing changes", async function () {
+    await setConfig("volumeSizeGiB", "1");
+    await assert.rejects(stack.preview(), (e: Error) => /sizeGiB: a GlusterFS volume cannot shrink \(2 → 1 GiB\)/.test(e.message));
+    assert.match(await onNode(lab.nodes[0], "gluster --mode=script volume info data"), /Number of Bricks: 2 x 3 = 6/);
+    await setConfig("volumeSizeGiB", "2");
+  });
+
+  it("refresh sees a volume deleted by hand, and the next up makes it again", async function () {
+    await onNode(lab.nodes[1], "gluster --mode=script volume stop data force && gluster --mode=script volume delete data");
+    const ref = await stack.refresh();
+    assert.equal(ref.summary.resourceChanges?.delete, 1, JSON.stringify(ref.summary.resourceChanges));
+    const up = await stack.up();
+    assert.equal(up.summary.resourceChanges?.create, 1);
+    assert.match(await onNode(lab.nodes[0], "gluster --mode=script volume info data"), /Status: Started/);
+  });
+
+  it("destroy leaves the nodes clean", async function () {
+    const t0 = Date.now();
+    const r = await stack.destroy();
+    timings["pulumi destroy"] = Date.now() - t0;
+    assert.equal(r.summary.result, "succeeded");
+    for (const n of lab.nodes) assert.deepEqual(await nodeLeftovers(n), [], n.name);
+    assert.match(await onNode(lab.nodes[0], "gluster --mode=script pool list"), /^UUID[^\n]*\n[^\n]*localhost\s+Connected\s*$/);
+    await stack.workspace.removeStack("e2e");
+  });
+});

@@ -1,0 +1,241 @@
+import * as assert from "node:assert/strict";
+import { parseHealInfoXml, parsePoolListXml } from "../../provider/commands/parsers";
+import { Engine } from "../../provider/engine";
+import { LabDescription, LabNode, readLabDescription } from "../../provider/lab/description";
+import { labStatus } from "../../provider/lab/lab";
+import type { BrickRow, DeviceRow, NodeRow, VolumeRow } from "../../provider/ledger/ledger";
+import { labEngine, nodeLeftovers, onNode } from "../support/engine";
+
+/**
+ * Device evacuation against real glusterd, LVM and XFS: the operator's story. A replica-3 volume is in
+ * use through a FUSE mount; one of its devices must go. `removeDevice(id, { evacuate: true })` moves the
+ * brick to another device (replace-brick), self-heal fills it, the client never loses the data, and the
+ * old device is given back empty.
+ *
+ * The lab is shared: run it under the host lock (`flock /tmp/pgfs-lab.lock node node_modules/mocha/bin/mocha.js
+ * dist/test/lab/evacuate.test.js`); it waits for clean nodes rather than touching anyone else's leftovers.
+ * It never starts or restarts the lab (ensureLab would `lab down` a lab whose node answers slowly):
+ * it uses the running one, and asks for `flock /tmp/pgfs-lab.lock bash scripts/lab.sh up` if there is none.
+ * Nodes are left as found: a gluster pool found among the lab nodes (another test's leftover) is worked
+ * with (its prober becomes the first node, so the probes find its peers by address) and re-made at the end.
+ */
+describe("engine on the lab: evacuating a device that holds a brick of a mounted replica-3 volume", function () {
+  this.timeout(30 * 60_000);
+  let lab: LabDescription;
+  let engine: Engine;
+  let clusterId: string;
+  const nodes: NodeRow[] = [];
+  const devices: DeviceRow[] = [];
+  let volume: VolumeRow;
+  let oldBrick: BrickRow;
+  let newBrick: BrickRow;
+  let evacuated: DeviceRow;
+  let client: LabNode;
+  let md5 = "";
+  let found: Map<string, Peer[]>;
+  let restored = false;
+  const MNT = "/mnt/evac";
+  const labNode = (n: NodeRow): LabNode => lab.nodes.find((l) => l.managementAddress === n.manageHost)!;
+  const secs = (t0: number) => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
+
+  before(async function () {
+    lab = await runningLab();
+    const t0 = Date.now();
+    for (;;) {
+      const dirty: string[] = [];
+      for (const n of lab.nodes) dirty.push(...(await nodeLeftovers(n)).map((l) => `${n.name} ${l}`));
+      if (!dirty.length) break;
+      // someone else's test is mid-run: wait for it rather than cleaning up their resources
+      if (Date.now() - t0 > 20 * 60_000) throw new Error(`the lab nodes are still not clean after 20 minutes:\n${dirty.join("\n")}`);
+      console.log(`      [lab] nodes busy (${dirty.length} leftovers, e.g. ${dirty[0]}); waiting`);
+      await new Promise((r) => setTimeout(r, 20_000));
+    }
+    found = await pools(lab);
+    for (const [name, peers] of found) if (peers.length) console.log(`      [lab] found ${name} already in a pool with ${peers.map((p) => p.hostname).join(", ")}: working with it, re-made at the end`);
+    engine = labEngine(lab);
+    clusterId = engine.createCluster().id;
+  });
+
+  after(async function () {
+    // leave the nodes as found even when a test failed half-way (best effort; each step idempotent)
+    if (!engine) return;
+    await onNode(client, `mountpoint -q ${MNT} && umount -l ${MNT}; rmdir ${MNT} 2>/dev/null; true`).catch(() => undefined);
+    await engine.recover().catch(() => undefined);
+    for (const v of engine.ledger.listVolumes()) await engine.deleteVolume(v.id).catch((e) => console.log(`      [cleanup] ${e.message}`));
+    for (const d of engine.ledger.listDevices()) await engine.removeDevice(d.id).catch((e) => console.log(`      [cleanup] ${e.message}`));
+    for (const n of [...engine.ledger.listNodes()].reverse()) await engine.removeNode(n.id).catch((e) => console.log(`      [cleanup] ${e.message}`));
+    try {
+      engine.deleteCluster(clusterId);
+    } catch {
+      /* already gone or not empty: reported above */
+    }
+    await engine.close();
+    if (!restored) await restorePools(lab, found).catch((e) => console.log(`      [cleanup] ${e.message}`));
+  });
+
+  it("builds 3 nodes in 3 zones with 2 devices each and a 1 GiB replica-3 volume, FUSE-mounted, with files written", async function () {
+    for (const l of addOrder(lab, found)) {
+      const n = await engine.addNode({ clusterId, manageHostname: l.managementAddress, storageHostname: l.storageAddress, zone: l.zone });
+      nodes.push(n);
+      for (const path of l.devices) devices.push(await engine.addDevice({ nodeId: n.id, path }));
+    }
+    volume = await engine.createVolume({ name: "evac", sizeGiB: 1, durability: { type: "replicate", replica: 3 } });
+    client = labNode(nodes[1]);
+    const mount = engine.mountInfo(volume.id);
+    const out = await onNode(
+      client,
+      `mkdir -p ${MNT} && mount -t glusterfs -o backup-volfile-servers=${mount.options["backup-volfile-servers"].replace(/,/g, ":")} ${mount.device} ${MNT} && ` +
+        `echo hello-from-pgfs > ${MNT}/hello.txt && mkdir ${MNT}/dir && dd if=/dev/urandom of=${MNT}/dir/big.bin bs=1M count=16 status=none && sync && md5sum ${MNT}/dir/big.bin`,
+    );
+    md5 = out.trim().split(/\s+/)[0];
+    assert.match(md5, /^[0-9a-f]{32}$/);
+    oldBrick = engine.ledger.listBricks(volume.id).find((b) => b.nodeId === nodes[0].id)!;
+    evacuated = engine.ledger.getDevice(oldBrick.deviceId);
+    assert.equal((await onNode(labNode(nodes[0]), `cat ${oldBrick.path}/hello.txt`)).trim(), "hello-from-pgfs");
+  });
+
+  it("evacuates the device: the brick moves to the node's other device (the only place outside its set)", async function () {
+    const t0 = Date.now();
+    const before = Object.values(engine.executor.roundTrips()).reduce((a, b) => a + b, 0);
+    await engine.removeDevice(evacuated.id, { evacuate: true });
+    const trips = Object.values(engine.executor.roundTrips()).reduce((a, b) => a + b, 0) - before;
+    console.log(`      [measure] evacuate 1 brick (1 GiB) + remove device: ${secs(t0)}, ${trips} SSH round trips`);
+    const bricks = engine.ledger.listBricks(volume.id);
+    assert.equal(bricks.length, 3);
+    assert.equal(engine.ledger.findBrick(oldBrick.id), undefined);
+    newBrick = bricks.find((b) => b.setIndex === oldBrick.setIndex && b.position === oldBrick.position)!;
+    const other = devices.find((d) => d.nodeId === nodes[0].id && d.id !== evacuated.id)!;
+    assert.deepEqual([newBrick.nodeId, newBrick.deviceId, newBrick.state], [nodes[0].id, other.id, "ready"]);
+    assert.equal(engine.ledger.findDevice(evacuated.id), undefined);
+    assert.equal(engine.ledger.getDevice(other.id).usedKiB, newBrick.tpKiB + newBrick.metaKiB);
+    const op = engine.ledger.listOperations().find((o) => o.type === "evacuate-device")!;
+    assert.equal(op.status, "done");
+    for (const s of engine.ledger.listSteps(op.id)) console.log(`      [journal] ${s.at.slice(11, 23)} ${s.name}: ${s.status}`);
+  });
+
+  it("gluster volume info shows the new brick path and not the old one", async function () {
+    const info = await onNode(lab.nodes[1], "gluster --mode=script volume info evac");
+    console.log(info.split("\n").filter((l) => /^(Type|Status|Number of Bricks|Brick\d+):/.test(l)).map((l) => `      [gluster] ${l}`).join("\n"));
+    const host = nodes[0].storageHost;
+    assert.ok(info.includes(`${host}:${newBrick.path}`), "new brick listed");
+    assert.ok(!info.includes(oldBrick.path), "old brick gone");
+    assert.match(info, /Number of Bricks: 1 x 3 = 3/);
+    assert.match(info, /Status: Started/);
+  });
+
+  it("the files are still readable through the FUSE mount that stayed mounted", async function () {
+    assert.equal((await onNode(client, `cat ${MNT}/hello.txt`)).trim(), "hello-from-pgfs");
+    assert.equal((await onNode(client, `md5sum ${MNT}/dir/big.bin`)).trim().split(/\s+/)[0], md5);
+  });
+
+  it("self-heal fills the new brick (heal info reaches 0 entries) and it holds the files", async function () {
+    const t0 = Date.now();
+    const gnode = labNode(nodes[0]);
+    console.log(`      [gluster] ${(await onNode(gnode, "gluster --mode=script volume heal evac")).trim()}`);
+    let last = "";
+    let fullSent = false;
+    for (;;) {
+      const heal = parseHealInfoXml(await onNode(gnode, "gluster --mode=script volume heal evac info --xml"));
+      const onNew = await onNode(gnode, `test -f ${newBrick.path}/dir/big.bin && md5sum ${newBrick.path}/dir/big.bin | cut -d' ' -f1 || echo absent`);
+      const state = `${heal.bricks.map((b) => `${b.host}=${b.entries ?? "-"}${b.connected ? "" : "(down)"}`).join(" ")}; new brick big.bin: ${onNew.trim() === md5 ? "ok" : onNew.trim()}`;
+      if (state !== last) console.log(`      [heal] +${secs(t0)} ${state}`);
+      last = state;
+      if (heal.healthy && onNew.trim() === md5) break;
+      if (!fullSent && Date.now() - t0 > 120_000) {
+        console.log(`      [gluster] index heal left the new brick incomplete after 2 min: ${(await onNode(gnode, "gluster --mode=script volume heal evac full")).trim()}`);
+        fullSent = true;
+      }
+      if (Date.now() - t0 > 8 * 60_000) assert.fail(`heal did not finish in 8 minutes: ${state}`);
+      await new Promise((r) => setTimeout(r, 3_000));
+    }
+    console.log(`      [measure] heal of the new brick (16 MiB + 1 small file): ${secs(t0)}`);
+    assert.equal((await onNode(gnode, `cat ${newBrick.path}/hello.txt`)).trim(), "hello-from-pgfs");
+  });
+
+  it("the old device's VG and PV are gone from the node and the disk is empty", async function () {
+    const l = labNode(nodes[0]);
+    assert.doesNotMatch(await onNode(l, "vgs --noheadings -o vg_name 2>/dev/null || true"), new RegExp(`vg_${evacuated.id}`));
+    assert.match(await onNode(l, `pvs ${evacuated.path} 2>&1 || true`), /Failed to find physical volume/);
+    assert.match(await onNode(l, `blkid -p ${evacuated.path}; echo rc=$?`), /rc=2/);
+    assert.doesNotMatch(await onNode(l, "cat /etc/fstab; grep heketi /proc/mounts || true"), new RegExp(oldBrick.id));
+  });
+
+  it("cleans up: volume, devices and nodes removed, nodes left as found (no peers, no VGs, empty disks)", async function () {
+    await onNode(client, `umount ${MNT} && rmdir ${MNT}`);
+    await engine.deleteVolume(volume.id);
+    for (const d of engine.ledger.listDevices()) await engine.removeDevice(d.id);
+    for (const n of [...nodes].reverse()) await engine.removeNode(n.id);
+    engine.deleteCluster(clusterId);
+    for (const n of lab.nodes) {
+      assert.deepEqual(await nodeLeftovers(n), [], n.name);
+      assert.deepEqual((await pools(lab)).get(n.name), [], `${n.name}: the engine detached every node it added`);
+      for (const dev of n.devices) assert.match(await onNode(n, `blkid -p ${dev}; echo rc=$?`), /rc=2/, `${n.name}:${dev} should be empty again`);
+    }
+    restored = true;
+    await restorePools(lab, found);
+  });
+});
+
+/** The running lab, as described in .lab/lab.json, once every node answers (a few tries: the VMs are slow). */
+async function runningLab(): Promise<LabDescription> {
+  let lab: LabDescription;
+  try {
+    lab = readLabDescription();
+  } catch (e) {
+    throw new Error(`no lab description (${(e as Error).message}): start the lab with \`flock /tmp/pgfs-lab.lock bash scripts/lab.sh up\``);
+  }
+  for (let i = 1; ; i++) {
+    const st = await labStatus();
+    if (st.length === lab.nodes.length && st.every((s) => s.state === "ready")) return lab;
+    if (i === 5) throw new Error(`the lab is not ready (${st.map((s) => `${s.name}: ${s.state} ${s.detail}`).join("; ")}): start it with \`flock /tmp/pgfs-lab.lock bash scripts/lab.sh up\``);
+    await new Promise((r) => setTimeout(r, 10_000));
+  }
+}
+
+interface Peer {
+  uuid: string;
+  hostname: string;
+}
+
+/** Each lab node's gluster peers (itself left out), by name. */
+async function pools(lab: LabDescription): Promise<Map<string, Peer[]>> {
+  const out = new Map<string, Peer[]>();
+  for (const n of lab.nodes) {
+    const peers = parsePoolListXml(await onNode(n, "gluster --mode=script pool list --xml")).filter((p) => !p.isLocal);
+    out.set(n.name, peers.map((p) => ({ uuid: p.uuid, hostname: p.hostname })).sort((a, b) => (a.uuid < b.uuid ? -1 : 1)));
+  }
+  return out;
+}
+
+/** Lab nodes in the order to add them: a node that lists its pool's peers by storage address (their prober) first. */
+function addOrder(lab: LabDescription, found: Map<string, Peer[]>): LabNode[] {
+  const byAddress = (n: LabNode) => (found.get(n.name) ?? []).some((p) => lab.nodes.some((m) => m.storageAddress === p.hostname));
+  const first = lab.nodes.find(byAddress) ?? lab.nodes[0];
+  return [first, ...lab.nodes.filter((n) => n !== first)];
+}
+
+/** Re-make the pools found at the start (probing from the side that knew its peer by address), then check them. */
+async function restorePools(lab: LabDescription, found: Map<string, Peer[]> | undefined): Promise<void> {
+  if (!found || [...found.values()].every((p) => !p.length)) return;
+  for (const n of lab.nodes) {
+    const now = (await pools(lab)).get(n.name)!;
+    for (const p of found.get(n.name)!) {
+      if (now.some((x) => x.uuid === p.uuid) || !lab.nodes.some((m) => m.storageAddress === p.hostname)) continue;
+      console.log(`      [lab] re-making the pool found at the start: ${(await onNode(n, `gluster --mode=script peer probe ${p.hostname}`)).trim()} (from ${n.name})`);
+    }
+  }
+  const t0 = Date.now();
+  for (;;) {
+    const now = await pools(lab);
+    const same = lab.nodes.every((n) => JSON.stringify(now.get(n.name)!.map((p) => p.uuid)) === JSON.stringify(found.get(n.name)!.map((p) => p.uuid)));
+    if (same) {
+      for (const n of lab.nodes) {
+        const names = (m: Map<string, Peer[]>) => m.get(n.name)!.map((p) => p.hostname).join(",");
+        if (names(now) !== names(found)) console.log(`      [lab] ${n.name}'s peers are back, named ${names(now)} (found as ${names(found)})`);
+      }
+      return;
+    }
+    if (Date.now() - t0 > 120_000) throw new Error(`could not re-make the gluster pools found at the start: found ${JSON.stringify([...found])}, now ${JSON.stringify([...now])}`);
+    await new Promise((r) => setTimeout(r, 3_000));
+  }
+}
