@@ -76,6 +76,20 @@ describe("engine on the lab: volumes on real GlusterFS nodes", function () {
     assert.match(info, new RegExp(`user.heketi.id: ${replica3.id}`));
   });
 
+  it("creates and deletes another 1 GiB replica-3 volume (timed, SSH sessions counted)", async function () {
+    let before = sumTrips(engine.executor.roundTrips());
+    let t0 = Date.now();
+    const v = await engine.createVolume({ name: "timed", sizeGiB: 1 });
+    const create = [(Date.now() - t0) / 1000, sumTrips(engine.executor.roundTrips()) - before];
+    before = sumTrips(engine.executor.roundTrips());
+    t0 = Date.now();
+    await engine.deleteVolume(v.id);
+    const del = [(Date.now() - t0) / 1000, sumTrips(engine.executor.roundTrips()) - before];
+    console.log(`      [measure] replica-3 1 GiB: create ${create[0].toFixed(1)}s / ${create[1]} SSH sessions, delete ${del[0].toFixed(1)}s / ${del[1]} SSH sessions`);
+    assert.match(await onNode(lab.nodes[0], "gluster --mode=script volume list"), /^r3$/m);
+    assert.doesNotMatch(await onNode(lab.nodes[0], "gluster --mode=script volume list"), /timed/);
+  });
+
   it("mounts the volume with FUSE, writes a file and finds it on all three bricks", async function () {
     const mount = engine.mountInfo(replica3.id);
     const l = lab.nodes[0];

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The main job: the quickstart stack against the local lab, through the real Pulumi engine.
+#   bash scripts/quickstart.sh            # lab up, pulumi up: prints the volume's mount command and the cluster id
+#   bash scripts/quickstart.sh destroy    # pulumi destroy (the nodes are left clean)
+#   bash scripts/quickstart.sh preview --config quickstart:volumeSizeGiB=2
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+. scripts/env.sh
+bash scripts/setup-node.sh >/dev/null
+bash scripts/build-pulumi.sh
+node node_modules/typescript/bin/tsc -p tsconfig.json
+node dist/provider/cli/main.js lab up
+action=${1:-up}; shift || true
+exec node dist/examples/run.js quickstart "$action" "$@"
