@@ -21,8 +21,8 @@ export interface GlusterClusterArgs {
   /** How the engine reaches the nodes. */
   ssh: pulumi.Input<SshDefaultsArgs>;
   /**
-   * The embedded ledger (SQLite) of this cluster. Default: `.pulumi-glusterfs/<project>-<stack>.db`
-   * beside the program, so each stack (one stack per cluster) has its own.
+   * The embedded ledger (SQLite) of this cluster. Default: stack config `glusterfs:ledgerPath`, else
+   * `.pulumi-glusterfs/<project>-<stack>.db` beside the program, so each stack (one stack per cluster) has its own.
    */
   ledgerPath?: pulumi.Input<string>;
   /** Optional display name. */
@@ -42,7 +42,8 @@ export class GlusterCluster extends pulumi.dynamic.Resource {
   declare public readonly ledgerPath: pulumi.Output<string>;
 
   constructor(name: string, args: GlusterClusterArgs, opts?: pulumi.CustomResourceOptions) {
-    const ledgerPath = args.ledgerPath ?? path.join(process.cwd(), ".pulumi-glusterfs", `${pulumi.getProject()}-${pulumi.getStack()}.db`);
+    const ledgerPath =
+      args.ledgerPath ?? new pulumi.Config("glusterfs").get("ledgerPath") ?? path.join(process.cwd(), ".pulumi-glusterfs", `${pulumi.getProject()}-${pulumi.getStack()}.db`);
     const ssh = pulumi.output(args.ssh).apply((s) => ({ ...s, privateKey: s.privateKey }));
     const connection = pulumi.secret(pulumi.all([ledgerPath, ssh]).apply(([l, s]) => ({ ledgerPath: l, ssh: s })));
     super(

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Durability, DevicePath, Gid, GlusterOption, Hostname, Id, SizeGiB, SnapshotFactor, StorageAddress, Tags, VolumeName, Zone } from "../model/schemas";
+import { Durability, DevicePath, Gid, GlusterOption, Hostname, Id, SizeGiB, SnapshotFactor, SshOverrides, StorageAddress, Tags, VolumeName, Zone } from "../model/schemas";
 
 /**
  * The inputs of each Pulumi resource, as the dynamic providers validate them in `check`.
@@ -36,14 +36,7 @@ export const NodeInputs = z.object({
   storageHostname: StorageAddress,
   zone: Zone,
   tags: Tags,
-  ssh: z
-    .object({
-      user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a Unix user name").optional(),
-      port: z.number().int().min(1).max(65535).optional(),
-      sudo: z.boolean().optional(),
-      hostKeyFingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, "must be an OpenSSH SHA256 fingerprint").optional(),
-    })
-    .default({}),
+  ssh: SshOverrides.pick({ user: true, port: true, sudo: true, hostKeyFingerprint: true }).default({}),
 });
 export type NodeInputs = z.output<typeof NodeInputs>;
 
