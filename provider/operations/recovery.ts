@@ -1,7 +1,8 @@
 import type { OperationRow } from "../ledger/ledger";
 import { ownerAlive } from "../ledger/owner";
 import type { OpContext } from "./context";
-import { recoverEvacuation, topologyRecovery } from "./topology-ops";
+import { recoverEvacuation } from "./evacuation";
+import { topologyRecovery } from "./topology-ops";
 import { cleanExpansion, cleanVolume, finishExpansion } from "./volume";
 
 export interface RecoveryResult {
