@@ -4,27 +4,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Engine } from "../../provider/engine";
 import { FakeExecutor } from "../../provider/exec/fake-executor";
+import { GiB, seeded } from "../support/seeded";
 import { ConflictError, ValidationError, newId } from "../../provider/model";
 
-const GiB = 1024 * 1024;
 
-/** An engine on a fake executor with a 3-zone cluster seeded straight into the ledger. */
-function seeded(opts: { nodes?: number; devices?: number; deviceGiB?: number } = {}) {
-  const fake = new FakeExecutor();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-ops-"));
-  const engine = new Engine({ ledgerPath: path.join(dir, "ledger.db"), executor: fake, ssh: { privateKey: "test-key", port: 22 } });
-  const cluster = engine.createCluster();
-  const nodes = Array.from({ length: opts.nodes ?? 3 }, (_, i) =>
-    engine.ledger.insertNode({ id: newId(), clusterId: cluster.id, manageHost: `mgmt${i + 1}`, storageHost: `10.0.0.${i + 1}`, zone: i + 1, tags: {}, ssh: {}, state: "online" }),
-  );
-  for (const n of nodes) {
-    for (let d = 0; d < (opts.devices ?? 2); d++) {
-      const kib = (opts.deviceGiB ?? 100) * GiB;
-      engine.ledger.insertDevice({ id: newId(), nodeId: n.id, path: `/dev/vd${"bcd"[d]}`, state: "online", totalKiB: kib, freeKiB: kib, usedKiB: 0, extentKiB: 4096, pvUuid: null, tags: {} });
-    }
-  }
-  return { engine, fake, cluster, nodes };
-}
 
 describe("operations (fake executor): what the engine sends and what it records", function () {
   it("creates a replica-3 volume: one brick script per node, then one gluster script", async function () {
