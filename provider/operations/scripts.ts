@@ -33,8 +33,9 @@ export function poolList(ctx: OpContext): string {
 }
 
 /** Peers as a member sees them; `inCluster` is gluster's state 3, "Peer in Cluster" (always true for localhost). */
-export function parsePool(xml: string): Array<{ hostname: string; names: string[]; connected: boolean; inCluster: boolean; stateStr: string | null }> {
+export function parsePool(xml: string): Array<{ uuid: string; hostname: string; names: string[]; connected: boolean; inCluster: boolean; stateStr: string | null }> {
   return parsePoolListXml(xml).map((p) => ({
+    uuid: p.uuid,
     hostname: p.hostname,
     names: [...new Set([p.hostname, ...p.hostnames])],
     connected: p.connected,

@@ -88,10 +88,20 @@ async function forgetNode(ctx: OpContext, nodeId: string, memberId: string | nul
   if (!node) return;
   const member = memberId ? ctx.ledger.findNode(memberId) : ctx.ledger.listNodes(node.clusterId).find((n) => n.id !== node.id && n.state === "online");
   if (member) {
-    // gluster may list the peer under another of its names (it learns hostnames): match any of them
+    // Gluster may know the peer under another name than the one it was probed by (it learns hostnames,
+    // e.g. "gnode3" for 10.77.0.13): find it by its glusterd UUID when the node answers, else by name,
+    // and detach it under the name the member uses.
+    const own = await probeScript(ctx, node, S.poolList(ctx), { timeoutMs: 60_000 }).catch(() => undefined);
+    let uuid: string | undefined;
+    try {
+      if (own && own.code === 0) uuid = S.parsePool(own.stdout).find((p) => p.hostname === "localhost")?.uuid;
+    } catch {
+      uuid = undefined; // an unreadable answer: fall back to matching by name
+    }
     const peers = S.parsePool(await runScript(ctx, member, S.poolList(ctx)));
-    if (peers.some((p) => p.names.includes(node.storageHost))) {
-      await ctx.serialize(member.clusterId, () => runScript(ctx, member, S.peerDetach(ctx, node.storageHost)));
+    const peer = peers.find((p) => p.hostname !== "localhost" && ((uuid && p.uuid === uuid) || p.names.includes(node.storageHost)));
+    if (peer) {
+      await ctx.serialize(member.clusterId, () => runScript(ctx, member, S.peerDetach(ctx, peer.hostname)));
     }
   }
   ctx.ledger.immediate(() => ctx.ledger.deleteNode(node.id));
