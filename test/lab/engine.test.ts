@@ -33,8 +33,10 @@ describe("engine on the lab: volumes on real GlusterFS nodes", function () {
     for (const l of lab.nodes) {
       nodes.push(await engine.addNode({ clusterId, manageHostname: l.managementAddress, storageHostname: l.storageAddress, zone: l.zone }));
     }
+    // gluster names peers by the address they were probed with or by a hostname it learned: count them by UUID
     const pool = await onNode(lab.nodes[0], "gluster --mode=script pool list");
-    for (const l of lab.nodes.slice(1)) assert.match(pool, new RegExp(`${l.storageAddress.replace(/\./g, "\\.")}\\s+Connected`));
+    const uuids = await Promise.all(lab.nodes.map((l) => onNode(l, "gluster --mode=script system:: uuid get")));
+    for (const u of uuids) assert.match(pool, new RegExp(`${u.replace(/^UUID:\s*/, "").trim()}\\s+\\S+\\s+Connected`));
   });
 
   it("refuses a device that holds data, and changes nothing", async function () {
