@@ -7,7 +7,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { Engine } from "../engine";
 import { NotFoundError } from "../model/errors";
-import { ClusterInputs, Connection, DeviceInputs, NodeInputs, VolumeInputs } from "./inputs";
+import { ClusterInputs, Connection, ConnectionSchema, DeviceInputs, NodeInputs, VolumeInputs } from "./inputs";
 
 type Dyn = pulumi.dynamic.ResourceProvider;
 type Props = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -116,7 +116,7 @@ export const cluster: Dyn = {
   },
   async read(id, props) {
     const p = props as Props;
-    const engine = await engineFor(ConnectionSchemaFrom(p));
+    const engine = await engineFor(connectionOf(p));
     const c = engine.ledger.findCluster(id);
     if (!c) return gone;
     return { id, props: { ...p, file: c.file, block: c.block, clusterId: c.id } };
@@ -128,7 +128,7 @@ export const cluster: Dyn = {
     return { outs: { ...(olds as Props), ...i, ledgerPath: i.connection.ledgerPath, clusterId: id } };
   },
   async delete(id, props) {
-    const engine = await engineFor(ConnectionSchemaFrom(props as Props));
+    const engine = await engineFor(connectionOf(props as Props));
     try {
       engine.deleteCluster(id);
     } catch (e) {
@@ -137,8 +137,9 @@ export const cluster: Dyn = {
   },
 };
 
-function ConnectionSchemaFrom(p: Props): Connection {
-  return ClusterInputs.shape.connection.parse(p.connection);
+/** The cluster connection every resource carries in its state (what delete and read work from). */
+function connectionOf(p: Props): Connection {
+  return ConnectionSchema.parse(p.connection);
 }
 
 export const node: Dyn = {
@@ -156,7 +157,7 @@ export const node: Dyn = {
   },
   async read(id, props) {
     const p = props as Props;
-    const engine = await engineFor(ConnectionSchemaFrom(p));
+    const engine = await engineFor(connectionOf(p));
     const live = await engine.inspectNode(id);
     if (!live) return gone;
     return { id, props: { ...p, zone: live.zone, tags: live.tags, state: live.state }, inputs: inputsOf(NodeInputs, { ...p, zone: live.zone, tags: live.tags }) };
@@ -168,7 +169,7 @@ export const node: Dyn = {
     return { outs: { ...(olds as Props), ...i, nodeId: id } };
   },
   async delete(id, props) {
-    const engine = await engineFor(ConnectionSchemaFrom(props as Props));
+    const engine = await engineFor(connectionOf(props as Props));
     if (!engine.ledger.findNode(id)) return;
     await engine.removeNode(id);
   },
@@ -189,7 +190,7 @@ export const device: Dyn = {
   },
   async read(id, props) {
     const p = props as Props;
-    const engine = await engineFor(ConnectionSchemaFrom(p));
+    const engine = await engineFor(connectionOf(p));
     const live = await engine.inspectDevice(id);
     if (!live) return gone;
     return { id, props: { ...p, totalKiB: live.totalKiB, freeKiB: live.freeKiB, usedKiB: live.usedKiB, sizeOnNodeKiB: live.sizeOnNodeKiB } };
@@ -201,7 +202,7 @@ export const device: Dyn = {
     return { outs: { ...(olds as Props), ...i, deviceId: id } };
   },
   async delete(id, props) {
-    const engine = await engineFor(ConnectionSchemaFrom(props as Props));
+    const engine = await engineFor(connectionOf(props as Props));
     if (!engine.ledger.findDevice(id)) return;
     await engine.removeDevice(id);
   },
@@ -227,7 +228,7 @@ export const volume: Dyn = {
   },
   async read(id, props) {
     const p = props as Props;
-    const engine = await engineFor(ConnectionSchemaFrom(p));
+    const engine = await engineFor(connectionOf(p));
     const live = await engine.inspectVolume(id);
     if (!live || !live.existsInGluster) return gone;
     return { id, props: { ...p, ...volumeOuts(engine, p as VolumeInputs, id), status: live.status, brickCount: live.brickCount }, inputs: inputsOf(VolumeInputs, { ...p, sizeGiB: live.sizeGiB, options: live.options }) };
@@ -241,7 +242,7 @@ export const volume: Dyn = {
     return { outs: volumeOuts(engine, i, id) };
   },
   async delete(id, props) {
-    const engine = await engineFor(ConnectionSchemaFrom(props as Props));
+    const engine = await engineFor(connectionOf(props as Props));
     if (!engine.ledger.findVolume(id)) return;
     await engine.deleteVolume(id);
   },

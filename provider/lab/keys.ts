@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { fingerprint } from "../exec/host-keys";
 import { run } from "./proc";
 
 export interface KeyPair {
@@ -18,10 +18,5 @@ export async function ensureKeyPair(file: string, comment: string): Promise<KeyP
   }
   const publicKeyLine = fs.readFileSync(`${file}.pub`, "utf8").trim();
   const blob = publicKeyLine.split(/\s+/)[1];
-  return { privateKeyPath: file, publicKeyLine, blob, fingerprint: fingerprintOfBlob(Buffer.from(blob, "base64")) };
-}
-
-/** OpenSSH's SHA256 fingerprint of a raw public key blob: "SHA256:" + unpadded base64 of its sha256. */
-export function fingerprintOfBlob(blob: Buffer): string {
-  return "SHA256:" + createHash("sha256").update(blob).digest("base64").replace(/=+$/, "");
+  return { privateKeyPath: file, publicKeyLine, blob, fingerprint: fingerprint(Buffer.from(blob, "base64")) };
 }

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import { Client } from "ssh2";
-import { fingerprintOfBlob } from "./keys";
+import { fingerprint } from "../exec/host-keys";
 
 export interface ShellTarget {
   host: string;
@@ -40,7 +40,7 @@ export class NodeShell {
         privateKey: fs.readFileSync(t.privateKeyPath),
         readyTimeout: timeoutMs,
         hostVerifier: (key: Buffer) => {
-          seen = fingerprintOfBlob(key);
+          seen = fingerprint(key);
           return seen === t.hostKeyFingerprint;
         },
       });
