@@ -17,7 +17,27 @@ export interface SshDefaultsArgs {
   knownHostsPath?: pulumi.Input<string>;
 }
 
-export interface GlusterClusterArgs {
+/** A Heketi-compatible REST server that manages the cluster (Heketi v10, or this project's server). */
+export interface RestServerArgs {
+  /** Base URL, e.g. `http://heketi.example.com:8080` (http or https, no query string). */
+  url: pulumi.Input<string>;
+  /** JWT issuer: `admin` (the default, and the only role that may manage clusters, nodes and devices). */
+  user?: pulumi.Input<"admin">;
+  /** The server's admin key (Heketi's `jwt.admin.key`). Pass a secret (`config.requireSecret(...)`); it never appears in plain text in the state. */
+  key: pulumi.Input<string>;
+  /** How often an asynchronous operation is polled, in ms (default 400, as Heketi's own client). */
+  pollIntervalMs?: pulumi.Input<number>;
+}
+
+interface ClusterCommonArgs {
+  /** Allow file volumes (default true). */
+  file?: pulumi.Input<boolean>;
+  /** Allow block-hosting volumes (default false). */
+  block?: pulumi.Input<boolean>;
+}
+
+/** The embedded engine manages the cluster: its own SQLite ledger, SSH to every node. */
+export interface EngineClusterArgs extends ClusterCommonArgs {
   /** How the engine reaches the nodes. */
   ssh: pulumi.Input<SshDefaultsArgs>;
   /**
@@ -25,31 +45,64 @@ export interface GlusterClusterArgs {
    * `.pulumi-glusterfs/<project>-<stack>.db` beside the program, so each stack (one stack per cluster) has its own.
    */
   ledgerPath?: pulumi.Input<string>;
-  /** Optional display name. */
+  /** Optional display name (kept in the ledger). */
   name?: pulumi.Input<string>;
-  /** Allow file volumes (default true). */
-  file?: pulumi.Input<boolean>;
-  /** Allow block-hosting volumes (default false). */
-  block?: pulumi.Input<boolean>;
+  rest?: undefined;
 }
 
-/** A GlusterFS trusted storage pool, managed by the engine. Nodes, devices and volumes belong to it. */
+/**
+ * A Heketi-compatible REST server manages the cluster, its nodes, devices and volumes: Pulumi and
+ * Kubernetes (StorageClass `resturl`) then share one source of truth, the server's database. The
+ * server reaches the nodes with its own SSH settings, so neither the cluster nor its nodes take `ssh`.
+ * What Heketi's API cannot do is refused at preview: changing a node's zone, changing a volume's options.
+ */
+export interface RestClusterArgs extends ClusterCommonArgs {
+  rest: pulumi.Input<RestServerArgs>;
+  ssh?: undefined;
+  ledgerPath?: undefined;
+  /** Heketi clusters have no name. */
+  name?: undefined;
+}
+
+export type GlusterClusterArgs = EngineClusterArgs | RestClusterArgs;
+
+/** Drop undefined members (they mean "not given", not a value). */
+function defined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/**
+ * A GlusterFS trusted storage pool. Nodes, devices and volumes belong to it and are managed the same
+ * way it is: by the embedded engine (`ssh`, `ledgerPath`) or through a Heketi-compatible REST server
+ * (`rest`). Changing between the two replaces the cluster.
+ */
 export class GlusterCluster extends pulumi.dynamic.Resource {
   /** Heketi-format cluster id (32 hex), as StorageClass `clusterid` wants it. */
   declare public readonly clusterId: pulumi.Output<string>;
-  /** Ledger location and SSH defaults, handed to the cluster's nodes, devices and volumes (secret). */
+  /** How the cluster is managed (ledger + SSH defaults, or REST server + key), handed to its nodes, devices and volumes (secret). */
   declare public readonly connection: pulumi.Output<ClusterConnection>;
-  declare public readonly ledgerPath: pulumi.Output<string>;
+  /** Engine clusters: the ledger file. */
+  declare public readonly ledgerPath: pulumi.Output<string | undefined>;
+  /** REST clusters: the server's URL (e.g. for a StorageClass's `restUrl`). */
+  declare public readonly restUrl: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: GlusterClusterArgs, opts?: pulumi.CustomResourceOptions) {
-    const ledgerPath =
-      args.ledgerPath ?? new pulumi.Config("glusterfs").get("ledgerPath") ?? path.join(process.cwd(), ".pulumi-glusterfs", `${pulumi.getProject()}-${pulumi.getStack()}.db`);
-    const ssh = pulumi.output(args.ssh).apply((s) => ({ ...s, privateKey: s.privateKey }));
-    const connection = pulumi.secret(pulumi.all([ledgerPath, ssh]).apply(([l, s]) => ({ ledgerPath: l, ssh: s })));
+    let connection: pulumi.Output<ClusterConnection>;
+    if (args.rest !== undefined) {
+      const rest = pulumi.output(args.rest).apply((r) => defined({ url: r.url, user: r.user, key: r.key, pollIntervalMs: r.pollIntervalMs }));
+      // ssh/ledgerPath are passed on only so that the provider can refuse them with a reason (plain JS callers)
+      const loose = args as unknown as { ssh?: pulumi.Input<SshDefaultsArgs>; ledgerPath?: pulumi.Input<string> };
+      connection = pulumi.secret(pulumi.all([rest, loose.ssh, loose.ledgerPath]).apply(([r, s, l]) => defined({ rest: r, ssh: s, ledgerPath: l }) as ClusterConnection));
+    } else {
+      const ledgerPath =
+        args.ledgerPath ?? new pulumi.Config("glusterfs").get("ledgerPath") ?? path.join(process.cwd(), ".pulumi-glusterfs", `${pulumi.getProject()}-${pulumi.getStack()}.db`);
+      const ssh = pulumi.output(args.ssh).apply((s) => ({ ...s, privateKey: s?.privateKey }));
+      connection = pulumi.secret(pulumi.all([ledgerPath, ssh]).apply(([l, s]) => ({ ledgerPath: l, ssh: s })));
+    }
     super(
       clusterProvider,
       name,
-      { connection, name: args.name, file: args.file, block: args.block, clusterId: undefined, ledgerPath: undefined },
+      { connection, name: args.name, file: args.file, block: args.block, clusterId: undefined, ledgerPath: undefined, restUrl: undefined },
       { ...opts, additionalSecretOutputs: ["connection"] },
       "glusterfs",
       "GlusterCluster",
@@ -57,7 +110,6 @@ export class GlusterCluster extends pulumi.dynamic.Resource {
   }
 }
 
-export interface ClusterConnection {
-  ledgerPath: string;
-  ssh: { user?: string; port?: number; sudo?: boolean; privateKey?: string; privateKeyPath?: string; knownHostsPath?: string };
-}
+export type ClusterConnection =
+  | { ledgerPath: string; ssh: { user?: string; port?: number; sudo?: boolean; privateKey?: string; privateKeyPath?: string; knownHostsPath?: string } }
+  | { rest: { url: string; user?: string; key: string; pollIntervalMs?: number } };

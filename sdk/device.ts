@@ -11,12 +11,18 @@ export interface DeviceArgs {
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-/** A raw disk given to GlusterFS: PV + VG `vg_<id>` on create, removed (when brick-less) on delete. */
+/**
+ * A raw disk given to GlusterFS: PV + VG `vg_<id>` on create, removed (when brick-less) on delete.
+ * With a REST cluster the server does that work: `POST /devices` on create; on delete the device is
+ * disabled, removed (`failed`: Heketi moves any bricks it still holds to other devices) and deleted.
+ */
 export class Device extends pulumi.dynamic.Resource {
   declare public readonly deviceId: pulumi.Output<string>;
   declare public readonly totalKiB: pulumi.Output<number>;
   declare public readonly freeKiB: pulumi.Output<number>;
   declare public readonly usedKiB: pulumi.Output<number>;
+  /** REST clusters: the server's device state (online | offline | failed). */
+  declare public readonly state: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: DeviceArgs, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -32,6 +38,7 @@ export class Device extends pulumi.dynamic.Resource {
         totalKiB: undefined,
         freeKiB: undefined,
         usedKiB: undefined,
+        state: undefined,
       },
       { ...opts, additionalSecretOutputs: ["connection"] },
       "glusterfs",

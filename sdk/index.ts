@@ -1,5 +1,5 @@
 export { GlusterCluster } from "./cluster";
-export type { GlusterClusterArgs, SshDefaultsArgs, ClusterConnection } from "./cluster";
+export type { GlusterClusterArgs, EngineClusterArgs, RestClusterArgs, RestServerArgs, SshDefaultsArgs, ClusterConnection } from "./cluster";
 export { Node } from "./node";
 export type { NodeArgs } from "./node";
 export { Device } from "./device";

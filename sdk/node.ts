@@ -8,19 +8,29 @@ export interface NodeArgs {
   manageHostname: pulumi.Input<string>;
   /** The storage network IPv4 address gluster peers and clients use (Kubernetes needs an IP). Changing it replaces the node. */
   storageHostname: pulumi.Input<string>;
-  /** Failure domain (1 or more); replicas are spread across zones. Changing it updates in place. */
+  /**
+   * Failure domain (1 or more); replicas are spread across zones. Changing it updates in place (engine);
+   * a REST cluster refuses the change at preview (Heketi's API cannot change a zone).
+   */
   zone: pulumi.Input<number>;
   /** Free-form tags (e.g. `arbiter: required`); updated in place. */
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Per-node SSH overrides; `hostKeyFingerprint` pins this node's host key (SHA256:...). */
+  /**
+   * Per-node SSH overrides; `hostKeyFingerprint` pins this node's host key (SHA256:...). Engine clusters only:
+   * with a REST cluster the server reaches the nodes with its own SSH settings, and `ssh` is refused.
+   */
   ssh?: pulumi.Input<{ user?: pulumi.Input<string>; port?: pulumi.Input<number>; sudo?: pulumi.Input<boolean>; hostKeyFingerprint?: pulumi.Input<string> }>;
 }
 
-/** A storage node: `gluster peer probe` on create, `peer detach` on delete. */
+/**
+ * A storage node: `gluster peer probe` on create, `peer detach` on delete. With a REST cluster:
+ * `POST /nodes` on create; on delete (after its devices) the node is disabled, then deleted.
+ */
 export class Node extends pulumi.dynamic.Resource {
   declare public readonly nodeId: pulumi.Output<string>;
   declare public readonly clusterId: pulumi.Output<string>;
   declare public readonly connection: pulumi.Output<unknown>;
+  /** Engine: online | unreachable | not-in-pool (refresh reads the node). REST: the server's online | offline | failed. */
   declare public readonly state: pulumi.Output<string>;
   declare public readonly storageHostname: pulumi.Output<string>;
 

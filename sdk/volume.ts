@@ -11,19 +11,29 @@ export interface VolumeArgs {
   cluster: GlusterCluster;
   /** Gluster volume name (letters, digits, '_' and '-'); default: the resource name. Changing it replaces the volume. */
   name?: pulumi.Input<string>;
-  /** Size in GiB. Raising it expands the volume in place (new brick sets); lowering it is refused. */
+  /**
+   * Size in GiB. Raising it expands the volume in place (new brick sets; with a REST cluster
+   * `POST /volumes/{id}/expand` by the difference); lowering it is refused.
+   */
   sizeGiB: pulumi.Input<number>;
-  /** Default replica 3. Changing it replaces the volume (its data is lost). */
+  /** Default replica 3 (an arbiter volume is `user.heketi.arbiter true` for a REST cluster). Changing it replaces the volume (its data is lost). */
   durability?: pulumi.Input<DurabilityArgs>;
   /** Group owning the brick directories (chmod 2775), for pods with supplemental groups. */
   gid?: pulumi.Input<number>;
   /** Thin-pool size factor for snapshots (1..100, default 1). */
   snapshotFactor?: pulumi.Input<number>;
-  /** `gluster volume set` options, e.g. { "performance.quick-read": "off" }; updated in place. */
+  /**
+   * `gluster volume set` options, e.g. { "performance.quick-read": "off" }; updated in place (engine). A REST
+   * cluster passes them at create (`glustervolumeoptions`) and refuses a later change at preview (no Heketi API for it).
+   */
   options?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-/** A GlusterFS volume: bricks placed across zones on thin LVs, created, started, expanded and deleted. */
+/**
+ * A GlusterFS volume: bricks placed across zones on thin LVs, created, started, expanded and deleted,
+ * by the engine or (REST cluster) by the server. `pulumi refresh` drops a volume that is gone (from
+ * gluster, or from the server's database) and reports its size as it is.
+ */
 export class Volume extends pulumi.dynamic.Resource {
   declare public readonly volumeId: pulumi.Output<string>;
   declare public readonly name: pulumi.Output<string>;

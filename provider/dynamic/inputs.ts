@@ -3,10 +3,13 @@ import { Durability, DevicePath, Gid, GlusterOption, Hostname, Id, SizeGiB, Snap
 
 /**
  * The inputs of each Pulumi resource, as the dynamic providers validate them in `check`.
- * Every resource carries the cluster's `connection` (ledger location + SSH defaults) so that
- * `delete` and `read` can work from the state alone.
+ * Every resource carries its cluster's `connection` so that `delete` and `read` can work from the
+ * state alone. The connection says which backend manages the cluster:
+ *  - engine: `{ ledgerPath, ssh }` — the embedded engine, its SQLite ledger, SSH to the nodes;
+ *  - REST:   `{ rest: { url, user, key } }` — a Heketi-compatible server that owns the nodes' SSH
+ *            and its own database (shared with Kubernetes).
  */
-export const ConnectionSchema = z.object({
+export const EngineConnectionSchema = z.object({
   /** The embedded ledger (SQLite) of this stack's cluster. */
   ledgerPath: z.string().min(1, "must be a file path"),
   ssh: z.object({
@@ -19,44 +22,123 @@ export const ConnectionSchema = z.object({
     knownHostsPath: z.string().optional(),
   }).refine((s) => !!s.privateKey || !!s.privateKeyPath, { message: "give the SSH private key (privateKey, as a secret) or privateKeyPath", path: ["privateKey"] }),
 });
-export type Connection = z.output<typeof ConnectionSchema>;
+export type EngineConnection = z.output<typeof EngineConnectionSchema>;
+/** The engine connection under its historical name. */
+export const ConnectionSchema = EngineConnectionSchema;
 
-export const ClusterInputs = z.object({
-  connection: ConnectionSchema,
-  name: VolumeName.optional(),
-  file: z.boolean().default(true),
-  block: z.boolean().default(false),
-});
-export type ClusterInputs = z.output<typeof ClusterInputs>;
+const notWithRest = (what: string) => ({ error: `${what} does not apply to a rest cluster: the REST server reaches the nodes with its own SSH settings and keeps its own database (give ssh or rest, not both)` });
 
-export const NodeInputs = z.object({
-  connection: ConnectionSchema,
-  clusterId: Id,
-  manageHostname: Hostname,
-  storageHostname: StorageAddress,
-  zone: Zone,
-  tags: Tags,
-  ssh: SshOverrides.pick({ user: true, port: true, sudo: true, hostKeyFingerprint: true }).default({}),
+export const RestSettingsSchema = z.object({
+  /** Base URL of the Heketi-compatible server, e.g. http://heketi.example.com:8080. */
+  url: z
+    .string()
+    .refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), "must be an http:// or https:// URL, e.g. http://heketi.example.com:8080")
+    .refine((u) => !URL.canParse(u) || (!new URL(u).search && !new URL(u).hash), "must not have a query string or fragment"),
+  /** JWT issuer. Only Heketi's administrator can manage clusters, nodes and devices. */
+  user: z.literal("admin", { error: "must be admin: managing clusters, nodes and devices needs Heketi's administrator (the `user` role may only create volumes)" }).default("admin"),
+  /** The server's admin key (jwt.admin.key). Pass it as a Pulumi secret. */
+  key: z.string({ error: "give the REST key (the server's admin key), as a secret" }).min(1, "give the REST key (the server's admin key), as a secret"),
+  /** How often an asynchronous operation is polled (GET /queue/<id>), default 400 ms. */
+  pollIntervalMs: z.number().int().min(50, "must be at least 50 ms").max(60_000, "must be at most 60000 ms").default(400),
 });
-export type NodeInputs = z.output<typeof NodeInputs>;
 
-export const DeviceInputs = z.object({
-  connection: ConnectionSchema,
-  nodeId: Id,
-  path: DevicePath,
-  destroyData: z.boolean().default(false),
-  tags: Tags,
+export const RestConnectionSchema = z.object({
+  rest: RestSettingsSchema,
+  ssh: z.undefined(notWithRest("ssh")).optional(),
+  ledgerPath: z.undefined(notWithRest("ledgerPath")).optional(),
 });
-export type DeviceInputs = z.output<typeof DeviceInputs>;
+export type RestConnection = z.output<typeof RestConnectionSchema>;
 
-export const VolumeInputs = z.object({
-  connection: ConnectionSchema,
-  clusterId: Id,
-  name: VolumeName,
-  sizeGiB: SizeGiB,
-  durability: Durability.default({ type: "replicate", replica: 3, arbiter: false }),
-  gid: Gid.default(0),
-  snapshotFactor: SnapshotFactor.default(1),
-  options: z.array(GlusterOption).default([]),
-});
-export type VolumeInputs = z.output<typeof VolumeInputs>;
+export type Connection = EngineConnection | RestConnection;
+export type Backend = "engine" | "rest";
+
+/** Which backend a connection (from the program or the state) names. Unknown values count as engine. */
+export function backendOf(connection: unknown): Backend {
+  return connection && typeof connection === "object" && "rest" in connection && (connection as { rest?: unknown }).rest !== undefined ? "rest" : "engine";
+}
+
+export function isRest(c: Connection): c is RestConnection {
+  return backendOf(c) === "rest";
+}
+
+const nodeSsh = SshOverrides.pick({ user: true, port: true, sudo: true, hostKeyFingerprint: true }).default({});
+
+function inputSchemas<C extends z.ZodType>(connection: C) {
+  return {
+    cluster: z.object({
+      connection,
+      name: VolumeName.optional(),
+      file: z.boolean().default(true),
+      block: z.boolean().default(false),
+    }),
+    node: z.object({
+      connection,
+      clusterId: Id,
+      manageHostname: Hostname,
+      storageHostname: StorageAddress,
+      zone: Zone,
+      tags: Tags,
+      ssh: nodeSsh,
+    }),
+    device: z.object({
+      connection,
+      nodeId: Id,
+      path: DevicePath,
+      destroyData: z.boolean().default(false),
+      tags: Tags,
+    }),
+    volume: z.object({
+      connection,
+      clusterId: Id,
+      name: VolumeName,
+      sizeGiB: SizeGiB,
+      durability: Durability.default({ type: "replicate", replica: 3, arbiter: false }),
+      gid: Gid.default(0),
+      snapshotFactor: SnapshotFactor.default(1),
+      options: z.array(GlusterOption).default([]),
+    }),
+  };
+}
+
+/** Inputs of resources of an engine cluster (ledger + SSH). */
+export const EngineInputs = inputSchemas(EngineConnectionSchema);
+
+const engineShaped = inputSchemas(RestConnectionSchema);
+/** Inputs of resources of a REST cluster: the same, minus what only the engine can honour. */
+export const RestInputs = {
+  ...engineShaped,
+  cluster: engineShaped.cluster.extend({
+    name: z.undefined({ error: "a Heketi cluster has no name: leave name unset for a rest cluster (the cluster is known by its id)" }).optional(),
+  }),
+  node: engineShaped.node.extend({
+    ssh: nodeSsh.refine((s) => Object.keys(s).length === 0, {
+      message: "per-node SSH settings do not apply to a rest cluster: the REST server connects to the nodes with its own SSH settings (remove ssh from this node)",
+    }),
+  }),
+};
+
+export type InputKind = keyof typeof EngineInputs;
+
+/** The schema of a resource kind for the backend its connection names. */
+export function inputSchema(kind: InputKind, connection: unknown): z.ZodObject {
+  return (backendOf(connection) === "rest" ? RestInputs : EngineInputs)[kind] as unknown as z.ZodObject;
+}
+
+export type EngineClusterInputs = z.output<typeof EngineInputs.cluster>;
+export type EngineNodeInputs = z.output<typeof EngineInputs.node>;
+export type EngineDeviceInputs = z.output<typeof EngineInputs.device>;
+export type EngineVolumeInputs = z.output<typeof EngineInputs.volume>;
+export type RestClusterInputs = z.output<typeof RestInputs.cluster>;
+export type RestNodeInputs = z.output<typeof RestInputs.node>;
+export type RestDeviceInputs = z.output<typeof RestInputs.device>;
+export type RestVolumeInputs = z.output<typeof RestInputs.volume>;
+
+/** Engine-form schemas under their historical names. */
+export const ClusterInputs = EngineInputs.cluster;
+export type ClusterInputs = EngineClusterInputs;
+export const NodeInputs = EngineInputs.node;
+export type NodeInputs = EngineNodeInputs;
+export const DeviceInputs = EngineInputs.device;
+export type DeviceInputs = EngineDeviceInputs;
+export const VolumeInputs = EngineInputs.volume;
+export type VolumeInputs = EngineVolumeInputs;

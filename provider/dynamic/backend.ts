@@ -1,0 +1,52 @@
+/**
+ * The seam between the Pulumi glue (runtime.ts: validation, diff rules, preview unknowns, "gone"
+ * handling) and what actually manages storage. Two backends implement it:
+ *  - engine-backend.ts: the embedded Engine (SQLite ledger, SSH to the nodes);
+ *  - rest-backend.ts:   a Heketi-compatible REST server (its database is the source of truth).
+ * The runtime picks one per call from the resource's `connection` (inputs.ts `backendOf`).
+ */
+import type { Connection, InputKind } from "./inputs";
+
+export type Props = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** A check failure: the top-level property and a reason that names the field and the rule. */
+export interface Failure {
+  property: string;
+  reason: string;
+}
+
+/** What a backend sees of a resource that still exists: its outputs, and for drift the inputs as the backend has them. */
+export interface ReadResult {
+  props: Props;
+  inputs?: Props;
+}
+
+/** One resource kind. Inputs arrive validated (the kind's schema for this backend); `props` are the state's outputs. */
+export interface ResourceOps<I> {
+  create(inputs: I): Promise<{ id: string; outs: Props }>;
+  /** undefined: the resource is gone (refresh drops it from the state). */
+  read(id: string, props: Props): Promise<ReadResult | undefined>;
+  update(id: string, olds: Props, news: I): Promise<Props>;
+  /** Idempotent: deleting what is already gone succeeds. */
+  delete(id: string, props: Props): Promise<void>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface StorageBackend<C = any, N = any, D = any, V = any> {
+  cluster: ResourceOps<C>;
+  node: ResourceOps<N>;
+  device: ResourceOps<D>;
+  volume: ResourceOps<V>;
+}
+
+/**
+ * What a backend refuses at check (so preview fails and nothing is touched), beyond the schema:
+ * `olds` are the inputs in the state ({} on create), `news` the validated new inputs, `replacing`
+ * whether the change already replaces the resource.
+ */
+export type Rules = Partial<Record<InputKind, (olds: Props, news: Props, replacing: boolean) => Failure[]>>;
+
+export interface BackendModule {
+  rules: Rules;
+  open(connection: Connection): Promise<StorageBackend>;
+}

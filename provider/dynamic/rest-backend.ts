@@ -1,0 +1,216 @@
+/**
+ * The REST backend: resources of a cluster whose connection is `{ rest: { url, user, key } }` are
+ * managed through a Heketi-compatible REST API, so Pulumi and Kubernetes share one source of truth
+ * (the server's database). What Heketi's API cannot do (change a node's zone, change the options of
+ * a volume) is refused at check, before anything is touched.
+ */
+import { HeketiClient, isNotFound, VolumeCreateRequest, VolumeInfo } from "../rest-client";
+import type { BackendModule, Failure, Props, StorageBackend } from "./backend";
+import { RestClusterInputs, RestConnection, RestConnectionSchema, RestDeviceInputs, RestInputs, RestNodeInputs, RestVolumeInputs } from "./inputs";
+
+const clients = new Map<string, HeketiClient>();
+
+/** One client per server, user, key and poll interval in this process. */
+export function clientFor(c: RestConnection): HeketiClient {
+  const k = JSON.stringify([c.rest.url, c.rest.user, c.rest.key, c.rest.pollIntervalMs]);
+  let client = clients.get(k);
+  if (!client) {
+    client = new HeketiClient({ url: c.rest.url, user: c.rest.user, key: c.rest.key, pollIntervalMs: c.rest.pollIntervalMs, log: (m) => console.error(`[glusterfs] ${m}`) });
+    clients.set(k, client);
+  }
+  return client;
+}
+
+/** `undefined` instead of Heketi's "Id not found"; every other error stays an error. */
+async function unlessGone<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
+function inputsOf(keys: string[], p: Props): Props {
+  return Object.fromEntries(keys.filter((k) => p[k] !== undefined).map((k) => [k, p[k]]));
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+const sortedTags = (t: Record<string, string> | undefined) => Object.fromEntries(Object.entries(t ?? {}).sort(([a], [b]) => a.localeCompare(b)));
+
+/** Heketi's option that makes a replica-3 volume an arbiter volume (heketi.md §3.3). */
+const ARBITER_OPTION = "user.heketi.arbiter true";
+
+export function volumeRequest(i: RestVolumeInputs): VolumeCreateRequest {
+  const d = i.durability;
+  const durability: VolumeCreateRequest["durability"] =
+    d.type === "none" ? { type: "none" } : d.type === "replicate" ? { type: "replicate", replicate: { replica: d.replica } } : { type: "disperse", disperse: { data: d.data, redundancy: d.redundancy } };
+  const options = i.options.map((o) => `${o.key} ${o.value}`);
+  if (d.type === "replicate" && d.arbiter) options.push(ARBITER_OPTION);
+  return {
+    size: i.sizeGiB,
+    name: i.name,
+    clusters: [i.clusterId],
+    durability,
+    ...(i.gid ? { gid: i.gid } : {}),
+    ...(options.length ? { glustervolumeoptions: options } : {}),
+    // heketi-cli's rule: snapshots are enabled only for a factor above 1 (Heketi forces factor 1 otherwise)
+    snapshot: { enable: i.snapshotFactor > 1, factor: i.snapshotFactor },
+  };
+}
+
+function volumeOuts(i: Props, v: VolumeInfo): Props {
+  const g = v.mount.glusterfs;
+  return {
+    ...i,
+    volumeId: v.id,
+    sizeGiB: v.size,
+    mountDevice: g.device,
+    hosts: g.hosts,
+    backupVolfileServers: g.options["backup-volfile-servers"] ?? "",
+    brickCount: v.bricks.length,
+    // Heketi only lists volumes it has created and started; it does not report gluster's status
+    status: "Started",
+  };
+}
+
+function backend(c: RestConnection): StorageBackend<RestClusterInputs, RestNodeInputs, RestDeviceInputs, RestVolumeInputs> {
+  const api = clientFor(c);
+  return {
+    cluster: {
+      async create(i) {
+        const cl = await api.createCluster({ file: i.file, block: i.block });
+        return { id: cl.id, outs: { ...i, clusterId: cl.id, restUrl: i.connection.rest.url } };
+      },
+      async read(id, p) {
+        const cl = await unlessGone(api.clusterInfo(id));
+        if (!cl) return undefined;
+        const props = { ...p, file: cl.file, block: cl.block, clusterId: cl.id, restUrl: c.rest.url };
+        return { props, inputs: inputsOf(Object.keys(RestInputs.cluster.shape), props) };
+      },
+      async update(id, olds, i) {
+        // a new URL or key must still reach this cluster: fail here rather than lose track of it
+        const cl = await api.clusterInfo(id);
+        if (cl.file !== i.file || cl.block !== i.block) await api.setClusterFlags(id, { file: i.file, block: i.block });
+        return { ...olds, ...i, clusterId: id, restUrl: i.connection.rest.url };
+      },
+      async delete(id) {
+        try {
+          await api.deleteCluster(id);
+        } catch (e) {
+          if (isNotFound(e)) return;
+          throw e;
+        }
+      },
+    },
+    node: {
+      async create(i) {
+        const n = await api.addNode({ cluster: i.clusterId, zone: i.zone, hostnames: { manage: [i.manageHostname], storage: [i.storageHostname] }, tags: i.tags });
+        return { id: n.id, outs: { ...i, nodeId: n.id, state: n.state } };
+      },
+      async read(id, p) {
+        const n = await unlessGone(api.nodeInfo(id));
+        if (!n) return undefined;
+        const live = { zone: n.zone, tags: n.tags ?? {} };
+        return { props: { ...p, ...live, state: n.state }, inputs: inputsOf(Object.keys(RestInputs.node.shape), { ...p, ...live }) };
+      },
+      async update(id, olds, i) {
+        const n = await api.nodeInfo(id);
+        if (n.zone !== i.zone) throw new Error(`node ${id}: Heketi's API cannot change a node's zone (${n.zone} → ${i.zone})`);
+        if (!same(sortedTags(n.tags), sortedTags(i.tags))) await api.setNodeTags(id, i.tags, "set");
+        return { ...olds, ...i, nodeId: id, state: n.state };
+      },
+      /** What the Heketi docs prescribe: the node has no devices left (Pulumi deleted them first), disable it, delete it. */
+      async delete(id) {
+        const n = await unlessGone(api.nodeInfo(id));
+        if (!n) return;
+        if (n.devices.length) {
+          throw new Error(`node ${id} (${n.hostnames.manage[0]}) still has devices ${n.devices.map((d) => `${d.id} (${d.name})`).join(", ")} on the server: delete them first`);
+        }
+        if (n.state === "online") await api.setNodeState(id, "offline");
+        try {
+          await api.deleteNode(id);
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+      },
+    },
+    device: {
+      async create(i) {
+        const d = await api.addDevice({ node: i.nodeId, name: i.path, tags: i.tags, destroydata: i.destroyData });
+        return { id: d.id, outs: { ...i, deviceId: d.id, totalKiB: d.storage.total, freeKiB: d.storage.free, usedKiB: d.storage.used, state: d.state } };
+      },
+      async read(id, p) {
+        const d = await unlessGone(api.deviceInfo(id));
+        if (!d) return undefined;
+        return {
+          props: { ...p, tags: d.tags ?? {}, totalKiB: d.storage.total, freeKiB: d.storage.free, usedKiB: d.storage.used, state: d.state },
+          inputs: inputsOf(Object.keys(RestInputs.device.shape), { ...p, tags: d.tags ?? {} }),
+        };
+      },
+      async update(id, olds, i) {
+        const d = await api.deviceInfo(id);
+        if (!same(sortedTags(d.tags), sortedTags(i.tags))) await api.setDeviceTags(id, i.tags, "set");
+        return { ...olds, ...i, deviceId: id, totalKiB: d.storage.total, freeKiB: d.storage.free, usedKiB: d.storage.used, state: d.state };
+      },
+      /**
+       * Heketi deletes only a `failed` device: online → offline → failed (which moves any bricks to
+       * other devices, or fails saying why) → DELETE. Each step is skipped when already done.
+       */
+      async delete(id) {
+        const d = await unlessGone(api.deviceInfo(id));
+        if (!d) return;
+        if (d.state === "online") await api.setDeviceState(id, "offline");
+        if (d.state !== "failed") await api.setDeviceState(id, "failed");
+        try {
+          await api.deleteDevice(id);
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+      },
+    },
+    volume: {
+      async create(i) {
+        const v = await api.createVolume(volumeRequest(i));
+        return { id: v.id, outs: volumeOuts(i, v) };
+      },
+      async read(id, p) {
+        const v = await unlessGone(api.volumeInfo(id));
+        if (!v) return undefined;
+        return { props: { ...p, ...volumeOuts(p, v) }, inputs: inputsOf(Object.keys(RestInputs.volume.shape), { ...p, sizeGiB: v.size }) };
+      },
+      /** Expand by what the server's volume lacks (it may have grown behind Pulumi's back); shrinking was refused at check. */
+      async update(id, _olds, i) {
+        let v = await api.volumeInfo(id);
+        if (i.sizeGiB > v.size) v = await api.expandVolume(id, i.sizeGiB - v.size);
+        return volumeOuts(i, v);
+      },
+      async delete(id) {
+        try {
+          await api.deleteVolume(id);
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+      },
+    },
+  };
+}
+
+/** What Heketi's API has no call for, refused at check unless the change replaces the resource anyway. */
+const rules = {
+  node(olds: Props, news: Props, replacing: boolean): Failure[] {
+    if (replacing || typeof olds.zone !== "number" || olds.zone === news.zone) return [];
+    return [{ property: "zone", reason: `zone: Heketi's API cannot change the zone of a node (${olds.zone} → ${news.zone}); keep the zone, or remove the node and add it again` }];
+  },
+  volume(olds: Props, news: Props, replacing: boolean): Failure[] {
+    if (replacing || !Array.isArray(olds.options) || same(olds.options, news.options)) return [];
+    return [{ property: "options", reason: "options: Heketi's API cannot change the options of an existing volume; keep them, or create a new volume" }];
+  },
+};
+
+export const restBackend: BackendModule = {
+  rules,
+  async open(connection) {
+    return backend(RestConnectionSchema.parse(connection));
+  },
+};
