@@ -3,7 +3,12 @@
  * replica-3 volume, and (when the Kubernetes provider plugin is available) a StorageClass.
  *
  * Stack config (namespace `quickstart`): volumeSizeGiB (default 1), durability (JSON, default replica 3),
- * volumeName (default "data"), storageClass (true/false, default false), restUrl, plus `labDir`.
+ * volumeName (default "data"), storageClass (true/false, default false), restUrl, restKey (secret), plus `labDir`.
+ *
+ * backend (default `engine`): `engine` manages the lab through the embedded engine over SSH (ledger at
+ * `ledgerPath`); `rest` manages it through the Heketi-compatible server at `restUrl` with the admin key
+ * `restKey` (a secret: `pulumi config set --secret quickstart:restKey ...`). That server reaches the
+ * nodes itself, so no SSH settings are passed; the same restUrl/restKey then also feed the StorageClass.
  */
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
@@ -14,16 +19,21 @@ export function quickstart() {
   const cfg = new pulumi.Config("quickstart");
   const lab = readLabDescription(cfg.get("labDir"));
   const first = lab.nodes[0];
+  const backend = cfg.get("backend") ?? "engine";
+  if (backend !== "engine" && backend !== "rest") throw new Error(`quickstart:backend must be engine or rest (got '${backend}')`);
+  const rest = backend === "rest";
 
-  const cluster = new GlusterCluster("lab", {
-    ssh: {
-      user: first.sshUser,
-      port: first.sshPort,
-      privateKey: pulumi.secret(fs.readFileSync(first.privateKeyPath, "utf8")),
-      knownHostsPath: lab.knownHostsPath,
-    },
-    ledgerPath: cfg.get("ledgerPath"),
-  });
+  const cluster = rest
+    ? new GlusterCluster("lab", { rest: { url: cfg.require("restUrl"), key: cfg.requireSecret("restKey") } })
+    : new GlusterCluster("lab", {
+        ssh: {
+          user: first.sshUser,
+          port: first.sshPort,
+          privateKey: pulumi.secret(fs.readFileSync(first.privateKeyPath, "utf8")),
+          knownHostsPath: lab.knownHostsPath,
+        },
+        ledgerPath: cfg.get("ledgerPath"),
+      });
 
   const devices: Device[] = [];
   const nodes = lab.nodes.map((l) => {
@@ -32,7 +42,7 @@ export function quickstart() {
       manageHostname: l.managementAddress,
       storageHostname: l.storageAddress,
       zone: l.zone,
-      ssh: { hostKeyFingerprint: l.hostKeyFingerprint },
+      ssh: rest ? undefined : { hostKeyFingerprint: l.hostKeyFingerprint },
     });
     for (const path of l.devices) devices.push(new Device(`${l.name}-${path.split("/").pop()}`, { node, path }));
     return node;

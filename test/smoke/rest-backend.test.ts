@@ -1,0 +1,268 @@
+import * as assert from "node:assert/strict";
+import { ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import { quickstart } from "../../examples/quickstart/program";
+import { repoRoot } from "../../provider/lab/paths";
+import { HeketiClient } from "../../provider/rest-client";
+import { Device, GlusterCluster, Node, Volume } from "../../sdk";
+import { inlineStack } from "../support/pulumi";
+
+const ADMIN_KEY = "pgfs-test-admin-secret";
+
+/** A real Heketi v10.3.0 on a free loopback port with a fresh DB and the mock executor (test/fixtures/heketi-mock.json). */
+async function startHeketi(dir: string): Promise<{ url: string; server: ChildProcess; log: string }> {
+  const bin = path.join(process.env.PGFS_HEKETI_ROOT ?? "", "bin", "heketi");
+  if (!fs.existsSync(bin)) throw new Error("heketi is not built: run `bash scripts/build-heketi.sh` (and source scripts/env.sh)");
+  const port = await new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const log = path.join(dir, "heketi.log");
+  const fd = fs.openSync(log, "a");
+  const server = spawn(bin, [`--config=${path.join(repoRoot(), "test", "fixtures", "heketi-mock.json")}`], {
+    env: { ...process.env, HEKETI_HTTP_PORT: String(port), HEKETI_DB_PATH: path.join(dir, "heketi.db") },
+    stdio: ["ignore", fd, fd],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/hello`)).ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) throw new Error(`heketi did not answer /hello: ${fs.readFileSync(log, "utf8")}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { url, server, log };
+}
+
+/** The steps the engine announced (providers and the stack left out), with the inputs whose values change. */
+function collectSteps(events: EngineEvent[]): Array<{ op: string; type: string; diffs: string[] }> {
+  return events
+    .map((e) => e.resourcePreEvent?.metadata)
+    .filter((m): m is NonNullable<typeof m> => !!m && m.op !== "same" && !m.type.startsWith("pulumi:"))
+    .map((m) => {
+      const olds = (m.old?.inputs ?? {}) as Record<string, unknown>;
+      const news = (m.new?.inputs ?? {}) as Record<string, unknown>;
+      const keys = [...new Set([...Object.keys(olds), ...Object.keys(news)])].filter((k) => k !== "__provider");
+      return { op: m.op, type: m.type.split(":").pop()!, diffs: keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k])).sort() };
+    });
+}
+
+/** Cluster + 3 nodes (zones 1..3) + 2 devices each + a replica-3 volume, managed through the REST server. */
+function program() {
+  const cfg = new pulumi.Config("rb");
+  const cluster = new GlusterCluster("heketi", { rest: { url: cfg.require("restUrl"), key: cfg.requireSecret("restKey"), pollIntervalMs: 100 } });
+  const devices: Device[] = [];
+  const nodes = [1, 2, 3].map((i) => {
+    const node = new Node(`node${i}`, {
+      cluster,
+      manageHostname: `node${i}.rest.test`,
+      storageHostname: `10.250.0.${i}`,
+      zone: i,
+      // a program that (wrongly) pins a host key: the REST server owns SSH, so check refuses it
+      ssh: i === 1 && cfg.getBoolean("nodeSsh") ? { hostKeyFingerprint: `SHA256:${"A".repeat(43)}` } : undefined,
+    });
+    for (const dev of ["/dev/vdb", "/dev/vdc"]) devices.push(new Device(`node${i}-${dev.slice(5)}`, { node, path: dev }));
+    return node;
+  });
+  const volume = new Volume("data", { cluster, sizeGiB: cfg.getNumber("sizeGiB") ?? 1, durability: { type: "replicate", replica: 3 } }, { dependsOn: devices });
+  return {
+    clusterId: cluster.clusterId,
+    nodeIds: nodes.map((n) => n.nodeId),
+    deviceIds: devices.map((d) => d.deviceId),
+    volumeId: volume.volumeId,
+    sizeGiB: volume.sizeGiB,
+    mountDevice: volume.mountDevice,
+    backupVolfileServers: volume.backupVolfileServers,
+    brickCount: volume.brickCount,
+  };
+}
+
+describe("Pulumi with the REST backend: the real engine against a real Heketi (mock executor)", function () {
+  this.timeout(10 * 60_000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-rest-backend-"));
+  let heketi: { url: string; server: ChildProcess; log: string };
+  let api: HeketiClient;
+  let stack: Stack;
+  let stateDir: string;
+  const timings: Record<string, number> = {};
+
+  before(async function () {
+    heketi = await startHeketi(dir);
+    api = new HeketiClient({ url: heketi.url, key: ADMIN_KEY, pollIntervalMs: 100 });
+    ({ stack, stateDir } = await inlineStack({ projectName: "glusterfs-rest", stackName: "smoke", program: async () => program() }, { config: { "rb:restUrl": heketi.url } }));
+    await stack.setConfig("rb:restKey", { value: ADMIN_KEY, secret: true });
+  });
+
+  after(async function () {
+    console.log(`      [measure] ${Object.entries(timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}s`).join(", ")}`);
+    heketi?.server.kill();
+    if (this.currentTest?.state === "failed" || process.env.PGFS_KEEP) console.log(`      heketi log: ${heketi?.log}, state: ${stateDir}`);
+  });
+
+  const timed = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
+    const t0 = Date.now();
+    try {
+      return await f();
+    } finally {
+      timings[name] = Date.now() - t0;
+    }
+  };
+
+  it("up creates the cluster, 3 nodes, 6 devices and a replica-3 volume in Heketi's DB", async function () {
+    const up = await timed("up", () => stack.up());
+    assert.equal(up.summary.result, "succeeded");
+    assert.equal(up.summary.resourceChanges?.create, 12, JSON.stringify(up.summary.resourceChanges)); // 11 + the stack
+    const clusterId = up.outputs.clusterId.value as string;
+    assert.deepEqual(await api.listClusters(), [clusterId]);
+    const cl = await api.clusterInfo(clusterId);
+    assert.deepEqual([...cl.nodes].sort(), [...(up.outputs.nodeIds.value as string[])].sort());
+    for (const id of cl.nodes) {
+      const n = await api.nodeInfo(id);
+      assert.equal(n.devices.length, 2);
+      assert.deepEqual(n.devices.map((d) => d.name).sort(), ["/dev/vdb", "/dev/vdc"]);
+    }
+    const v = await api.volumeInfo(up.outputs.volumeId.value as string);
+    assert.equal(v.size, 1);
+    assert.equal(v.durability.replicate.replica, 3);
+    assert.equal(v.bricks.length, 3);
+    assert.equal(new Set(v.bricks.map((b) => b.node)).size, 3, "one brick per node");
+    assert.equal(up.outputs.mountDevice.value, v.mount.glusterfs.device);
+    assert.match(up.outputs.mountDevice.value, /^10\.250\.0\.\d:data$/);
+    assert.equal(up.outputs.brickCount.value, 3);
+    const state = fs.readFileSync(path.join(stateDir, ".pulumi", "stacks", "glusterfs-rest", "smoke.json"), "utf8");
+    assert.doesNotMatch(state, new RegExp(ADMIN_KEY), "the REST key never appears in plain text in the state file");
+  });
+
+  it("a second preview shows no changes, and refresh finds no drift", async function () {
+    const pre = await stack.preview();
+    assert.deepEqual(Object.keys(pre.changeSummary), ["same"]);
+    const ref = await stack.refresh();
+    assert.deepEqual(Object.keys(ref.summary.resourceChanges ?? {}).filter((k) => k !== "same"), [], JSON.stringify(ref.summary.resourceChanges));
+  });
+
+  it("preview refuses per-node SSH settings on a REST cluster's node, naming the field", async function () {
+    await stack.setConfig("rb:nodeSsh", { value: "true" });
+    try {
+      await assert.rejects(stack.preview(), (e: Error) => /ssh: per-node SSH settings do not apply to a rest cluster/.test(e.message) || assert.fail(e.message));
+    } finally {
+      await stack.removeConfig("rb:nodeSsh");
+    }
+  });
+
+  it("preview after raising the size shows an in-place update of sizeGiB only", async function () {
+    await stack.setConfig("rb:sizeGiB", { value: "2" });
+    const events: EngineEvent[] = [];
+    const pre = await stack.preview({ onEvent: (e) => events.push(e) });
+    assert.deepEqual(collectSteps(events), [{ op: "update", type: "Volume", diffs: ["sizeGiB"] }]);
+    assert.equal(pre.changeSummary.update, 1);
+  });
+
+  it("up expands the volume through /volumes/{id}/expand", async function () {
+    const up = await timed("up (expand)", () => stack.up());
+    assert.equal(up.summary.resourceChanges?.update, 1, JSON.stringify(up.summary.resourceChanges));
+    assert.equal(up.outputs.sizeGiB.value, 2);
+    const v = await api.volumeInfo(up.outputs.volumeId.value as string);
+    assert.equal(v.size, 2);
+    assert.equal(up.outputs.brickCount.value, v.bricks.length);
+    assert.ok(v.bricks.length >= 3 && v.bricks.length % 3 === 0, `${v.bricks.length} bricks`);
+  });
+
+  it("preview of a smaller size fails with the reason", async function () {
+    await stack.setConfig("rb:sizeGiB", { value: "1" });
+    try {
+      await assert.rejects(stack.preview(), (e: Error) => /sizeGiB: a GlusterFS volume cannot shrink \(2 → 1 GiB\)/.test(e.message) || assert.fail(e.message));
+    } finally {
+      await stack.setConfig("rb:sizeGiB", { value: "2" });
+    }
+  });
+
+  it("refresh reports a volume expanded through the API behind Pulumi's back", async function () {
+    const id = (await stack.outputs()).volumeId.value as string;
+    await api.expandVolume(id, 1);
+    const ref = await stack.refresh();
+    assert.equal(ref.summary.resourceChanges?.update, 1, JSON.stringify(ref.summary.resourceChanges));
+    await stack.setConfig("rb:sizeGiB", { value: "3" });
+    const pre = await stack.preview();
+    assert.deepEqual(Object.keys(pre.changeSummary), ["same"], "the program now says what the server has");
+  });
+
+  it("refresh notices a volume deleted through the API, and the next up creates it again", async function () {
+    const id = (await stack.outputs()).volumeId.value as string;
+    await api.deleteVolume(id);
+    const ref = await stack.refresh();
+    assert.equal(ref.summary.resourceChanges?.delete, 1, JSON.stringify(ref.summary.resourceChanges));
+    const up = await stack.up();
+    assert.equal(up.summary.resourceChanges?.create, 1, JSON.stringify(up.summary.resourceChanges));
+    assert.notEqual(up.outputs.volumeId.value, id);
+    assert.deepEqual(await api.listVolumes(), [up.outputs.volumeId.value]);
+  });
+
+  it("destroy leaves Heketi's DB with no clusters, nodes, devices or volumes", async function () {
+    const r = await timed("destroy", () => stack.destroy());
+    assert.equal(r.summary.result, "succeeded");
+    assert.deepEqual(await api.listClusters(), []);
+    assert.deepEqual(await api.listVolumes(), []);
+    await stack.workspace.removeStack("smoke");
+  });
+});
+
+describe("the quickstart program with quickstart:backend=rest, against a real Heketi (mock executor)", function () {
+  this.timeout(10 * 60_000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-rest-quickstart-"));
+  let heketi: { url: string; server: ChildProcess; log: string };
+  let stack: Stack;
+
+  before(async function () {
+    heketi = await startHeketi(dir);
+    // a lab description for 3 nodes that do not exist: Heketi's mock executor never reaches them
+    const labDir = path.join(dir, "lab");
+    fs.mkdirSync(labDir);
+    const nodes = [1, 2, 3].map((i) => ({
+      name: `gnode${i}`,
+      managementAddress: `127.0.0.${10 + i}`,
+      sshPort: 2222,
+      sshUser: "root",
+      sudoUser: "pgfs",
+      privateKeyPath: path.join(labDir, "no-such-key"),
+      hostKeyFingerprint: `SHA256:${"B".repeat(43)}`,
+      hostPublicKey: "ssh-ed25519 AAAA",
+      storageHostname: `gnode${i}`,
+      storageAddress: `10.77.0.${10 + i}`,
+      zone: i,
+      devices: ["/dev/vdb", "/dev/vdc"],
+      pid: 0,
+    }));
+    fs.writeFileSync(
+      path.join(labDir, "lab.json"),
+      JSON.stringify({ version: 1, startedAt: new Date().toISOString(), imageKey: "x", snapshotKey: "x", labDir, knownHostsPath: path.join(labDir, "known_hosts"), diskSizeGiB: 8, nodes }),
+    );
+    ({ stack } = await inlineStack(
+      { projectName: "glusterfs-quickstart", stackName: "rest-smoke", program: async () => quickstart() },
+      { config: { "quickstart:backend": "rest", "quickstart:restUrl": heketi.url, "quickstart:labDir": labDir } },
+    ));
+    await stack.setConfig("quickstart:restKey", { value: ADMIN_KEY, secret: true });
+  });
+  after(() => heketi?.server.kill());
+
+  it("up makes the quickstart's 11 resources in Heketi, without reading an SSH key; destroy removes them", async function () {
+    const up = await stack.up();
+    assert.equal(up.summary.resourceChanges?.create, 12);
+    assert.match(up.outputs.mount.value, /^mount -t glusterfs -o backup-volfile-servers=10\.77\.0\.\d+:10\.77\.0\.\d+ 10\.77\.0\.\d+:data \/mnt\/data$/);
+    const api = new HeketiClient({ url: heketi.url, key: ADMIN_KEY });
+    assert.deepEqual(await api.listClusters(), [up.outputs.clusterId.value]);
+    const down = await stack.destroy();
+    assert.equal(down.summary.result, "succeeded");
+    assert.deepEqual(await api.listClusters(), []);
+    await stack.workspace.removeStack("rest-smoke");
+  });
+});
