@@ -1,0 +1,142 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import { quickstart } from "../../examples/quickstart/program";
+import { LabDescription, readLabDescription } from "../../provider/lab/description";
+import { HeketiClient } from "../../provider/rest-client";
+import { nodeLeftovers, onNode } from "../support/engine";
+import { inlineStack } from "../support/pulumi";
+
+/**
+ * The quickstart through the REST backend, end to end: the real Pulumi CLI drives a Heketi-compatible
+ * server (ours, or Heketi itself) that manages the running lab's nodes over its own SSH.
+ *
+ *   PGFS_REST_URL=http://127.0.0.1:8080 PGFS_REST_KEY=<admin key> npx mocha dist/test/e2e/quickstart-rest.test.js
+ *
+ * Skipped unless both are set. It does not start the lab (PGFS_LAB_DIR or .lab/lab.json must describe a
+ * running one, the same the server manages) and checks on the nodes over SSH what the server did.
+ */
+const REST_URL = process.env.PGFS_REST_URL;
+const REST_KEY = process.env.PGFS_REST_KEY;
+
+function collectSteps(events: EngineEvent[]): Array<{ op: string; type: string; diffs: string[] }> {
+  return events
+    .map((e) => e.resourcePreEvent?.metadata)
+    .filter((m): m is NonNullable<typeof m> => !!m && m.op !== "same" && !m.type.startsWith("pulumi:"))
+    .map((m) => {
+      const olds = (m.old?.inputs ?? {}) as Record<string, unknown>;
+      const news = (m.new?.inputs ?? {}) as Record<string, unknown>;
+      const keys = [...new Set([...Object.keys(olds), ...Object.keys(news)])].filter((k) => k !== "__provider");
+      return { op: m.op, type: m.type.split(":").pop()!, diffs: keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k])).sort() };
+    });
+}
+
+describe("Pulumi on the lab through a REST server: the quickstart with quickstart:backend=rest", function () {
+  this.timeout(30 * 60_000);
+  let lab: LabDescription;
+  let api: HeketiClient;
+  let stack: Stack;
+  let stateDir: string;
+  let clustersBefore: string[];
+  const timings: Record<string, number> = {};
+
+  before(async function () {
+    if (!REST_URL || !REST_KEY) {
+      console.log("      (skipped: set PGFS_REST_URL and PGFS_REST_KEY to a Heketi-compatible server that manages the lab)");
+      this.skip();
+    }
+    lab = readLabDescription();
+    api = new HeketiClient({ url: REST_URL, key: REST_KEY });
+    assert.equal(await api.hello(), "Hello from Heketi");
+    clustersBefore = await api.listClusters();
+    for (const n of lab.nodes) assert.deepEqual(await nodeLeftovers(n), [], `${n.name} must start clean`);
+    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-e2e-rest-"));
+    ({ stack } = await inlineStack(
+      { projectName: "glusterfs-quickstart", stackName: "e2e-rest", program: async () => quickstart() },
+      { stateDir, config: { "quickstart:backend": "rest", "quickstart:restUrl": REST_URL, "quickstart:labDir": lab.labDir } },
+    ));
+    await stack.setConfig("quickstart:restKey", { value: REST_KEY, secret: true });
+  });
+
+  after(function () {
+    if (Object.keys(timings).length) console.log(`      [measure] ${Object.entries(timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}s`).join(", ")}`);
+  });
+
+  const setConfig = (k: string, v: string) => stack.setConfig(`quickstart:${k}`, { value: v });
+  const volumeId = async () => (await stack.outputs()).volumeId.value as string;
+
+  it("up creates the cluster, nodes, devices and a replica-3 volume through the server, for real on the nodes", async function () {
+    const t0 = Date.now();
+    const up = await stack.up();
+    timings["pulumi up"] = Date.now() - t0;
+    assert.equal(up.summary.result, "succeeded");
+    assert.equal(up.summary.resourceChanges?.create, 12);
+    const clusterId = up.outputs.clusterId.value as string;
+    assert.deepEqual((await api.listClusters()).filter((c) => !clustersBefore.includes(c)), [clusterId]);
+    const v = await api.volumeInfo(up.outputs.volumeId.value as string);
+    assert.equal(v.cluster, clusterId);
+    assert.equal(v.bricks.length, 3);
+    const info = await onNode(lab.nodes[0], "gluster --mode=script volume info data");
+    assert.match(info, /Type: Replicate/);
+    assert.match(info, /Status: Started/);
+    assert.match(info, /Number of Bricks: 1 x 3 = 3/);
+    assert.match(info, new RegExp(`user\\.heketi\\.id: ${v.id}`));
+    assert.match(up.outputs.mount.value, /^mount -t glusterfs -o backup-volfile-servers=10\.77\.0\.\d+:10\.77\.0\.\d+ 10\.77\.0\.\d+:data \/mnt\/data$/);
+    const stateFile = path.join(stateDir, ".pulumi", "stacks", "glusterfs-quickstart", "e2e-rest.json");
+    assert.ok(!fs.readFileSync(stateFile, "utf8").includes(REST_KEY!), "the REST key never appears in plain text in the state file");
+  });
+
+  it("a second preview shows no changes, and refresh finds no drift", async function () {
+    const pre = await stack.preview();
+    assert.deepEqual(Object.keys(pre.changeSummary), ["same"]);
+    const ref = await stack.refresh();
+    assert.deepEqual(Object.keys(ref.summary.resourceChanges ?? {}).filter((k) => k !== "same"), []);
+  });
+
+  it("preview after raising the size shows an update of sizeGiB only", async function () {
+    await setConfig("volumeSizeGiB", "2");
+    const events: EngineEvent[] = [];
+    const pre = await stack.preview({ onEvent: (e) => events.push(e) });
+    assert.deepEqual(collectSteps(events), [{ op: "update", type: "Volume", diffs: ["sizeGiB"] }]);
+    assert.equal(pre.changeSummary.update, 1);
+  });
+
+  it("up expands in place through /volumes/{id}/expand: a new brick set on every node", async function () {
+    const t0 = Date.now();
+    const up = await stack.up();
+    timings["pulumi up (expand)"] = Date.now() - t0;
+    assert.equal(up.summary.resourceChanges?.update, 1);
+    assert.equal(up.outputs.sizeGiB.value, 2);
+    assert.equal((await api.volumeInfo(await volumeId())).size, 2);
+    assert.match(await onNode(lab.nodes[0], "gluster --mode=script volume info data"), /Number of Bricks: 2 x 3 = 6/);
+  });
+
+  it("preview of a smaller size fails with the reason, and nothing changes", async function () {
+    await setConfig("volumeSizeGiB", "1");
+    await assert.rejects(stack.preview(), (e: Error) => /sizeGiB: a GlusterFS volume cannot shrink \(2 → 1 GiB\)/.test(e.message));
+    await setConfig("volumeSizeGiB", "2");
+  });
+
+  it("refresh sees a volume deleted through the API, and the next up makes it again", async function () {
+    const id = await volumeId();
+    await api.deleteVolume(id);
+    const ref = await stack.refresh();
+    assert.equal(ref.summary.resourceChanges?.delete, 1, JSON.stringify(ref.summary.resourceChanges));
+    const up = await stack.up();
+    assert.equal(up.summary.resourceChanges?.create, 1);
+    assert.match(await onNode(lab.nodes[0], "gluster --mode=script volume info data"), /Status: Started/);
+  });
+
+  it("destroy leaves the nodes clean and the server without the cluster", async function () {
+    const t0 = Date.now();
+    const r = await stack.destroy();
+    timings["pulumi destroy"] = Date.now() - t0;
+    assert.equal(r.summary.result, "succeeded");
+    assert.deepEqual((await api.listClusters()).sort(), [...clustersBefore].sort());
+    for (const n of lab.nodes) assert.deepEqual(await nodeLeftovers(n), [], n.name);
+    assert.match(await onNode(lab.nodes[0], "gluster --mode=script pool list"), /^UUID[^\n]*\n[^\n]*localhost\s+Connected\s*$/);
+    await stack.workspace.removeStack("e2e-rest");
+  });
+});
