@@ -31,6 +31,16 @@ async function unlessGone<T>(p: Promise<T>): Promise<T | undefined> {
   }
 }
 
+/** The entity an update works on must exist on the server the (possibly new) URL and key reach. */
+async function mustExist<T>(c: RestConnection, kind: string, id: string, p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+    throw new Error(`${kind} ${id} is not known to the server at ${c.rest.url}: a new URL or key must reach the same server (run \`pulumi refresh\` if it was deleted there)`, { cause: e });
+  }
+}
+
 function inputsOf(keys: string[], p: Props): Props {
   return Object.fromEntries(keys.filter((k) => p[k] !== undefined).map((k) => [k, p[k]]));
 }
@@ -89,8 +99,7 @@ function backend(c: RestConnection): StorageBackend<RestClusterInputs, RestNodeI
         return { props, inputs: inputsOf(Object.keys(RestInputs.cluster.shape), props) };
       },
       async update(id, olds, i) {
-        // a new URL or key must still reach this cluster: fail here rather than lose track of it
-        const cl = await api.clusterInfo(id);
+        const cl = await mustExist(c, "cluster", id, api.clusterInfo(id));
         if (cl.file !== i.file || cl.block !== i.block) await api.setClusterFlags(id, { file: i.file, block: i.block });
         return { ...olds, ...i, clusterId: id, restUrl: i.connection.rest.url };
       },
@@ -115,7 +124,7 @@ function backend(c: RestConnection): StorageBackend<RestClusterInputs, RestNodeI
         return { props: { ...p, ...live, state: n.state }, inputs: inputsOf(Object.keys(RestInputs.node.shape), { ...p, ...live }) };
       },
       async update(id, olds, i) {
-        const n = await api.nodeInfo(id);
+        const n = await mustExist(c, "node", id, api.nodeInfo(id));
         if (n.zone !== i.zone) throw new Error(`node ${id}: Heketi's API cannot change a node's zone (${n.zone} → ${i.zone})`);
         if (!same(sortedTags(n.tags), sortedTags(i.tags))) await api.setNodeTags(id, i.tags, "set");
         return { ...olds, ...i, nodeId: id, state: n.state };
@@ -149,7 +158,7 @@ function backend(c: RestConnection): StorageBackend<RestClusterInputs, RestNodeI
         };
       },
       async update(id, olds, i) {
-        const d = await api.deviceInfo(id);
+        const d = await mustExist(c, "device", id, api.deviceInfo(id));
         if (!same(sortedTags(d.tags), sortedTags(i.tags))) await api.setDeviceTags(id, i.tags, "set");
         return { ...olds, ...i, deviceId: id, totalKiB: d.storage.total, freeKiB: d.storage.free, usedKiB: d.storage.used, state: d.state };
       },
@@ -160,13 +169,17 @@ function backend(c: RestConnection): StorageBackend<RestClusterInputs, RestNodeI
       async delete(id) {
         const d = await unlessGone(api.deviceInfo(id));
         if (!d) return;
-        if (d.state === "online") await api.setDeviceState(id, "offline");
-        if (d.state !== "failed") await api.setDeviceState(id, "failed");
-        try {
-          await api.deleteDevice(id);
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-        }
+        const step = async (what: string, f: () => Promise<void>) => {
+          try {
+            await f();
+          } catch (e) {
+            if (isNotFound(e)) return;
+            throw new Error(`device ${id} (${d.name}): ${what} failed: ${(e as Error).message}`, { cause: e });
+          }
+        };
+        if (d.state === "online") await step("disabling it (state offline)", () => api.setDeviceState(id, "offline"));
+        if (d.state !== "failed") await step(`removing it (state failed${d.bricks.length ? `, which moves its ${d.bricks.length} brick(s) to other devices` : ""})`, () => api.setDeviceState(id, "failed"));
+        await step("deleting it", () => api.deleteDevice(id));
       },
     },
     volume: {
@@ -181,7 +194,7 @@ function backend(c: RestConnection): StorageBackend<RestClusterInputs, RestNodeI
       },
       /** Expand by what the server's volume lacks (it may have grown behind Pulumi's back); shrinking was refused at check. */
       async update(id, _olds, i) {
-        let v = await api.volumeInfo(id);
+        let v = await mustExist(c, "volume", id, api.volumeInfo(id));
         if (i.sizeGiB > v.size) v = await api.expandVolume(id, i.sizeGiB - v.size);
         return volumeOuts(i, v);
       },

@@ -195,14 +195,23 @@ export class HeketiClient {
   // ---- devices ------------------------------------------------------------------------------
 
   /**
-   * POST /devices. Its queue ends in 204 with no id, so the new device is found afterwards by its
-   * name on the node.
+   * POST /devices. Its queue ends in 204 with no id, so the new device is found afterwards on the
+   * node: the device of that name that was not there before (Heketi's mock executor accepts the same
+   * name twice on a node, so the name alone is not enough).
    */
   async addDevice(req: DeviceAddRequest): Promise<DeviceInfo> {
+    const before = new Set((await this.nodeInfo(req.node)).devices.map((d) => d.id));
     await this.asyncNoContent("POST", "/devices", req);
-    const node = await this.nodeInfo(req.node);
-    const d = node.devices.find((x) => x.name === req.name);
-    if (!d) throw new HeketiProtocolError("POST", "/devices", `device add of ${req.name} succeeded but node ${req.node} does not list a device of that name`);
+    const named = (await this.nodeInfo(req.node)).devices.filter((x) => x.name === req.name);
+    const fresh = named.filter((x) => !before.has(x.id));
+    const d = fresh.length === 1 ? fresh[0] : fresh.length === 0 && named.length === 1 ? named[0] : undefined;
+    if (!d) {
+      throw new HeketiProtocolError(
+        "POST",
+        "/devices",
+        `device add of ${req.name} succeeded but node ${req.node} lists ${fresh.length ? `${fresh.length} new devices` : `${named.length} devices`} of that name: cannot tell which is the new one`,
+      );
+    }
     return this.deviceInfo(d.id);
   }
 
