@@ -145,6 +145,12 @@ describe("dynamic providers with a REST cluster: what they ask the server", func
     await assert.rejects(volumeProvider.read!(v, state), /boom/);
   });
 
+  it("an update (e.g. after a new URL) fails clearly when that server does not know the resource", async function () {
+    srv.on(() => ({ status: 404, body: "Id not found\n" }));
+    const c = { connection: rest(srv.url), file: true, block: false };
+    await assert.rejects(clusterProvider.update!(ID("c"), c, c), new RegExp(`cluster ${ID("c")} is not known to the server at ${srv.url}: a new URL or key must reach the same server`));
+  });
+
   it("update expands by what the server's volume lacks", async function () {
     const v = ID("e");
     srv.on((m, p) => (m === "GET" && p === `/volumes/${v}` ? { status: 200, body: volumeJson(v, 3) } : undefined))
