@@ -403,7 +403,9 @@ func main() {
 		fmt.Fprintln(os.Stderr, "heketi-contract:", err)
 		os.Exit(2)
 	}
-	r := &runner{out: json.NewEncoder(os.Stdout)}
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetEscapeHTML(false)
+	r := &runner{out: enc}
 	done := make(chan struct{})
 	go func() {
 		run(c, r)
