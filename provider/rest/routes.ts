@@ -64,7 +64,11 @@ export function registerRoutes(router: Router.Instance<Router.HTTPVersion.V1>, r
     if (!e) throw new HttpError(404, "Id not found");
     if (e.state === "pending") return empty(c.res, 200, { "X-Pending": "true" });
     if (e.state === "failed") throw new HttpError(500, e.message);
-    if (e.location) return empty(c.res, 303, { Location: e.location });
+    if (e.location) {
+      // Go's http.Redirect on a GET: a tiny HTML body with the link
+      c.res.writeHead(303, { Location: e.location, "Content-Type": "text/html; charset=utf-8" });
+      return void c.res.end(`<a href="${e.location}">See Other</a>.\n\n`);
+    }
     return empty(c.res, 204);
   });
 
@@ -223,7 +227,7 @@ export function registerRoutes(router: Router.Instance<Router.HTTPVersion.V1>, r
     const req = await body(c, api.VolumeExpandRequest);
     const v = found(ledger.findVolume(c.params.id));
     if (!visibleVolume(v)) throw new HttpError(404, "Id not found");
-    if (!req.expand_size || req.expand_size < 1) throw new HttpError(400, "validation failed: expand_size: must be no less than 1.");
+    if (!req.expand_size || req.expand_size < 1) throw new HttpError(400, "validation failed: expand_size: cannot be blank.");
     const release = rc.throttle.tryAcquire();
     if (!release) throw busy(rc);
     let started: ReturnType<Engine["startExpandVolume"]>;
