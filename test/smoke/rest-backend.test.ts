@@ -1,35 +1,43 @@
 import * as assert from "node:assert/strict";
 import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { quickstart } from "../../examples/quickstart/program";
-import { repoRoot } from "../../provider/lab/paths";
 import { HeketiClient } from "../../provider/rest-client";
 import { Device, GlusterCluster, Node, Volume } from "../../sdk";
+import { freePort, startHeketi } from "../support/heketi-server";
 import { inlineStack } from "../support/pulumi";
 
-const ADMIN_KEY = "pgfs-test-admin-secret";
+/** A Heketi-compatible server for one suite: where it listens, its admin key, how to stop it. */
+interface Target {
+  url: string;
+  key: string;
+  log: string;
+  stop(): Promise<void>;
+}
 
-/** A real Heketi v10.3.0 on a free loopback port with a fresh DB and the mock executor (test/fixtures/heketi-mock.json). */
-async function startHeketi(dir: string): Promise<{ url: string; server: ChildProcess; log: string }> {
-  const bin = path.join(process.env.PGFS_HEKETI_ROOT ?? "", "bin", "heketi");
-  if (!fs.existsSync(bin)) throw new Error("heketi is not built: run `bash scripts/build-heketi.sh` (and source scripts/env.sh)");
-  const port = await new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-  const log = path.join(dir, "heketi.log");
+/** Real Heketi v10.3.0 on its mock executor, fresh DB, free loopback port (test/support/heketi-server.ts). */
+async function heketiTarget(): Promise<Target> {
+  const h = await startHeketi();
+  return { url: h.url, key: h.adminKey, log: h.logPath, stop: () => h.stop() };
+}
+
+const SIM_EXECUTOR = path.join(__dirname, "..", "..", "provider", "exec", "sim-executor.js");
+
+/** This project's server: `pulumi-glusterfs serve --executor mock` (the simulated nodes), fresh ledger, free loopback port. */
+async function ourServerTarget(): Promise<Target> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-rest-serve-"));
+  const port = await freePort();
+  const key = "pgfs-rest-backend-admin";
+  const log = path.join(dir, "serve.log");
   const fd = fs.openSync(log, "a");
-  const server = spawn(bin, [`--config=${path.join(repoRoot(), "test", "fixtures", "heketi-mock.json")}`], {
-    env: { ...process.env, HEKETI_HTTP_PORT: String(port), HEKETI_DB_PATH: path.join(dir, "heketi.db") },
-    stdio: ["ignore", fd, fd],
-  });
+  const main = path.join(__dirname, "..", "..", "provider", "cli", "main.js");
+  const args = [main, "serve", "--host", "127.0.0.1", "--port", String(port), "--ledger", path.join(dir, "ledger.db"), "--admin-key", key, "--user-key", "pgfs-rest-backend-user", "--executor", "mock"];
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ["ignore", fd, fd] });
+  fs.closeSync(fd);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -38,10 +46,21 @@ async function startHeketi(dir: string): Promise<{ url: string; server: ChildPro
     } catch {
       /* not listening yet */
     }
-    if (Date.now() > deadline) throw new Error(`heketi did not answer /hello: ${fs.readFileSync(log, "utf8")}`);
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`pulumi-glusterfs serve did not answer /hello: ${fs.readFileSync(log, "utf8")}`);
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { url, server, log };
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGTERM");
+    const t = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    await exited;
+    clearTimeout(t);
+  };
+  return { url, key, log, stop };
 }
 
 /** The steps the engine announced (providers and the stack left out), with the inputs whose values change. */
@@ -87,182 +106,199 @@ function program() {
   };
 }
 
-describe("Pulumi with the REST backend: the real engine against a real Heketi (mock executor)", function () {
-  this.timeout(10 * 60_000);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-rest-backend-"));
-  let heketi: { url: string; server: ChildProcess; log: string };
-  let api: HeketiClient;
-  let stack: Stack;
-  let stateDir: string;
-  const timings: Record<string, number> = {};
+/** The operator's story through the REST backend, against one server. */
+function restBackendSuite(title: string, startTarget: () => Promise<Target>, skipReason?: () => string | undefined) {
+  describe(`Pulumi with the REST backend: the real engine against ${title}`, function () {
+    this.timeout(10 * 60_000);
+    let server: Target | undefined;
+    let api: HeketiClient;
+    let stack: Stack;
+    let stateDir: string;
+    const timings: Record<string, number> = {};
+    let failed = false;
 
-  before(async function () {
-    heketi = await startHeketi(dir);
-    api = new HeketiClient({ url: heketi.url, key: ADMIN_KEY, pollIntervalMs: 100 });
-    ({ stack, stateDir } = await inlineStack({ projectName: "glusterfs-rest", stackName: "smoke", program: async () => program() }, { config: { "rb:restUrl": heketi.url } }));
-    await stack.setConfig("rb:restKey", { value: ADMIN_KEY, secret: true });
-  });
+    before(async function () {
+      const skip = skipReason?.();
+      if (skip) {
+        console.log(`      (skipped: ${skip})`);
+        this.skip();
+      }
+      server = await startTarget();
+      api = new HeketiClient({ url: server.url, key: server.key, pollIntervalMs: 100 });
+      ({ stack, stateDir } = await inlineStack({ projectName: "glusterfs-rest", stackName: "smoke", program: async () => program() }, { config: { "rb:restUrl": server.url } }));
+      await stack.setConfig("rb:restKey", { value: server.key, secret: true });
+    });
+    afterEach(function () {
+      if (this.currentTest?.state === "failed") failed = true;
+    });
+    after(async function () {
+      if (Object.keys(timings).length) console.log(`      [measure] ${Object.entries(timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}s`).join(", ")}`);
+      if (failed && server && fs.existsSync(server.log)) console.log(`      server log (last 40 lines):\n${fs.readFileSync(server.log, "utf8").trim().split("\n").slice(-40).join("\n")}`);
+      await server?.stop();
+    });
 
-  after(async function () {
-    console.log(`      [measure] ${Object.entries(timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}s`).join(", ")}`);
-    heketi?.server.kill();
-    if (this.currentTest?.state === "failed" || process.env.PGFS_KEEP) console.log(`      heketi log: ${heketi?.log}, state: ${stateDir}`);
-  });
+    const timed = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
+      const t0 = Date.now();
+      try {
+        return await f();
+      } finally {
+        timings[name] = Date.now() - t0;
+      }
+    };
 
-  const timed = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
-    const t0 = Date.now();
-    try {
-      return await f();
-    } finally {
-      timings[name] = Date.now() - t0;
-    }
-  };
+    it("up creates the cluster, 3 nodes, 6 devices and a replica-3 volume in the server's DB", async function () {
+      const up = await timed("up", () => stack.up());
+      assert.equal(up.summary.result, "succeeded");
+      assert.equal(up.summary.resourceChanges?.create, 12, JSON.stringify(up.summary.resourceChanges)); // 11 + the stack
+      const clusterId = up.outputs.clusterId.value as string;
+      assert.deepEqual(await api.listClusters(), [clusterId]);
+      const cl = await api.clusterInfo(clusterId);
+      assert.deepEqual([...cl.nodes].sort(), [...(up.outputs.nodeIds.value as string[])].sort());
+      for (const id of cl.nodes) {
+        const n = await api.nodeInfo(id);
+        assert.equal(n.devices.length, 2);
+        assert.deepEqual(n.devices.map((d) => d.name).sort(), ["/dev/vdb", "/dev/vdc"]);
+      }
+      const v = await api.volumeInfo(up.outputs.volumeId.value as string);
+      assert.equal(v.size, 1);
+      assert.equal(v.durability.replicate.replica, 3);
+      assert.equal(v.bricks.length, 3);
+      assert.equal(new Set(v.bricks.map((b) => b.node)).size, 3, "one brick per node");
+      assert.equal(up.outputs.mountDevice.value, v.mount.glusterfs.device);
+      assert.match(up.outputs.mountDevice.value, /^10\.250\.0\.\d:data$/);
+      assert.equal(up.outputs.brickCount.value, 3);
+      const state = fs.readFileSync(path.join(stateDir, ".pulumi", "stacks", "glusterfs-rest", "smoke.json"), "utf8");
+      assert.ok(!state.includes(server!.key), "the REST key never appears in plain text in the state file");
+    });
 
-  it("up creates the cluster, 3 nodes, 6 devices and a replica-3 volume in Heketi's DB", async function () {
-    const up = await timed("up", () => stack.up());
-    assert.equal(up.summary.result, "succeeded");
-    assert.equal(up.summary.resourceChanges?.create, 12, JSON.stringify(up.summary.resourceChanges)); // 11 + the stack
-    const clusterId = up.outputs.clusterId.value as string;
-    assert.deepEqual(await api.listClusters(), [clusterId]);
-    const cl = await api.clusterInfo(clusterId);
-    assert.deepEqual([...cl.nodes].sort(), [...(up.outputs.nodeIds.value as string[])].sort());
-    for (const id of cl.nodes) {
-      const n = await api.nodeInfo(id);
-      assert.equal(n.devices.length, 2);
-      assert.deepEqual(n.devices.map((d) => d.name).sort(), ["/dev/vdb", "/dev/vdc"]);
-    }
-    const v = await api.volumeInfo(up.outputs.volumeId.value as string);
-    assert.equal(v.size, 1);
-    assert.equal(v.durability.replicate.replica, 3);
-    assert.equal(v.bricks.length, 3);
-    assert.equal(new Set(v.bricks.map((b) => b.node)).size, 3, "one brick per node");
-    assert.equal(up.outputs.mountDevice.value, v.mount.glusterfs.device);
-    assert.match(up.outputs.mountDevice.value, /^10\.250\.0\.\d:data$/);
-    assert.equal(up.outputs.brickCount.value, 3);
-    const state = fs.readFileSync(path.join(stateDir, ".pulumi", "stacks", "glusterfs-rest", "smoke.json"), "utf8");
-    assert.doesNotMatch(state, new RegExp(ADMIN_KEY), "the REST key never appears in plain text in the state file");
-  });
+    it("a second preview shows no changes, and refresh finds no drift", async function () {
+      const pre = await stack.preview();
+      assert.deepEqual(Object.keys(pre.changeSummary), ["same"]);
+      const ref = await stack.refresh();
+      assert.deepEqual(Object.keys(ref.summary.resourceChanges ?? {}).filter((k) => k !== "same"), [], JSON.stringify(ref.summary.resourceChanges));
+    });
 
-  it("a second preview shows no changes, and refresh finds no drift", async function () {
-    const pre = await stack.preview();
-    assert.deepEqual(Object.keys(pre.changeSummary), ["same"]);
-    const ref = await stack.refresh();
-    assert.deepEqual(Object.keys(ref.summary.resourceChanges ?? {}).filter((k) => k !== "same"), [], JSON.stringify(ref.summary.resourceChanges));
-  });
+    it("preview refuses per-node SSH settings on a REST cluster's node, naming the field", async function () {
+      await stack.setConfig("rb:nodeSsh", { value: "true" });
+      try {
+        await assert.rejects(stack.preview(), (e: Error) => /ssh: per-node SSH settings do not apply to a rest cluster/.test(e.message) || assert.fail(e.message));
+      } finally {
+        await stack.removeConfig("rb:nodeSsh");
+      }
+    });
 
-  it("preview refuses per-node SSH settings on a REST cluster's node, naming the field", async function () {
-    await stack.setConfig("rb:nodeSsh", { value: "true" });
-    try {
-      await assert.rejects(stack.preview(), (e: Error) => /ssh: per-node SSH settings do not apply to a rest cluster/.test(e.message) || assert.fail(e.message));
-    } finally {
-      await stack.removeConfig("rb:nodeSsh");
-    }
-  });
-
-  it("preview after raising the size shows an in-place update of sizeGiB only", async function () {
-    await stack.setConfig("rb:sizeGiB", { value: "2" });
-    const events: EngineEvent[] = [];
-    const pre = await stack.preview({ onEvent: (e) => events.push(e) });
-    assert.deepEqual(collectSteps(events), [{ op: "update", type: "Volume", diffs: ["sizeGiB"] }]);
-    assert.equal(pre.changeSummary.update, 1);
-  });
-
-  it("up expands the volume through /volumes/{id}/expand", async function () {
-    const up = await timed("up (expand)", () => stack.up());
-    assert.equal(up.summary.resourceChanges?.update, 1, JSON.stringify(up.summary.resourceChanges));
-    assert.equal(up.outputs.sizeGiB.value, 2);
-    const v = await api.volumeInfo(up.outputs.volumeId.value as string);
-    assert.equal(v.size, 2);
-    assert.equal(up.outputs.brickCount.value, v.bricks.length);
-    assert.ok(v.bricks.length >= 3 && v.bricks.length % 3 === 0, `${v.bricks.length} bricks`);
-  });
-
-  it("preview of a smaller size fails with the reason", async function () {
-    await stack.setConfig("rb:sizeGiB", { value: "1" });
-    try {
-      await assert.rejects(stack.preview(), (e: Error) => /sizeGiB: a GlusterFS volume cannot shrink \(2 → 1 GiB\)/.test(e.message) || assert.fail(e.message));
-    } finally {
+    it("preview after raising the size shows an in-place update of sizeGiB only", async function () {
       await stack.setConfig("rb:sizeGiB", { value: "2" });
-    }
+      const events: EngineEvent[] = [];
+      const pre = await stack.preview({ onEvent: (e) => events.push(e) });
+      assert.deepEqual(collectSteps(events), [{ op: "update", type: "Volume", diffs: ["sizeGiB"] }]);
+      assert.equal(pre.changeSummary.update, 1);
+    });
+
+    it("up expands the volume through /volumes/{id}/expand", async function () {
+      const up = await timed("up (expand)", () => stack.up());
+      assert.equal(up.summary.resourceChanges?.update, 1, JSON.stringify(up.summary.resourceChanges));
+      assert.equal(up.outputs.sizeGiB.value, 2);
+      const v = await api.volumeInfo(up.outputs.volumeId.value as string);
+      assert.equal(v.size, 2);
+      assert.equal(up.outputs.brickCount.value, v.bricks.length);
+      assert.ok(v.bricks.length >= 3 && v.bricks.length % 3 === 0, `${v.bricks.length} bricks`);
+    });
+
+    it("preview of a smaller size fails with the reason", async function () {
+      await stack.setConfig("rb:sizeGiB", { value: "1" });
+      try {
+        await assert.rejects(stack.preview(), (e: Error) => /sizeGiB: a GlusterFS volume cannot shrink \(2 → 1 GiB\)/.test(e.message) || assert.fail(e.message));
+      } finally {
+        await stack.setConfig("rb:sizeGiB", { value: "2" });
+      }
+    });
+
+    it("refresh reports a volume expanded through the API behind Pulumi's back", async function () {
+      const id = (await stack.outputs()).volumeId.value as string;
+      await api.expandVolume(id, 1);
+      const ref = await stack.refresh();
+      assert.equal(ref.summary.resourceChanges?.update, 1, JSON.stringify(ref.summary.resourceChanges));
+      await stack.setConfig("rb:sizeGiB", { value: "3" });
+      const pre = await stack.preview();
+      assert.deepEqual(Object.keys(pre.changeSummary), ["same"], "the program now says what the server has");
+    });
+
+    it("refresh notices a volume deleted through the API, and the next up creates it again", async function () {
+      const id = (await stack.outputs()).volumeId.value as string;
+      await api.deleteVolume(id);
+      const ref = await stack.refresh();
+      assert.equal(ref.summary.resourceChanges?.delete, 1, JSON.stringify(ref.summary.resourceChanges));
+      const up = await stack.up();
+      assert.equal(up.summary.resourceChanges?.create, 1, JSON.stringify(up.summary.resourceChanges));
+      assert.notEqual(up.outputs.volumeId.value, id);
+      assert.deepEqual(await api.listVolumes(), [up.outputs.volumeId.value]);
+    });
+
+    it("destroy leaves the server's DB with no clusters, nodes, devices or volumes", async function () {
+      const r = await timed("destroy", () => stack.destroy());
+      assert.equal(r.summary.result, "succeeded");
+      assert.deepEqual(await api.listClusters(), []);
+      assert.deepEqual(await api.listVolumes(), []);
+      await stack.workspace.removeStack("smoke");
+    });
   });
 
-  it("refresh reports a volume expanded through the API behind Pulumi's back", async function () {
-    const id = (await stack.outputs()).volumeId.value as string;
-    await api.expandVolume(id, 1);
-    const ref = await stack.refresh();
-    assert.equal(ref.summary.resourceChanges?.update, 1, JSON.stringify(ref.summary.resourceChanges));
-    await stack.setConfig("rb:sizeGiB", { value: "3" });
-    const pre = await stack.preview();
-    assert.deepEqual(Object.keys(pre.changeSummary), ["same"], "the program now says what the server has");
-  });
+  describe(`the quickstart program with quickstart:backend=rest, against ${title}`, function () {
+    this.timeout(10 * 60_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-rest-quickstart-"));
+    let server: Target | undefined;
+    let stack: Stack;
 
-  it("refresh notices a volume deleted through the API, and the next up creates it again", async function () {
-    const id = (await stack.outputs()).volumeId.value as string;
-    await api.deleteVolume(id);
-    const ref = await stack.refresh();
-    assert.equal(ref.summary.resourceChanges?.delete, 1, JSON.stringify(ref.summary.resourceChanges));
-    const up = await stack.up();
-    assert.equal(up.summary.resourceChanges?.create, 1, JSON.stringify(up.summary.resourceChanges));
-    assert.notEqual(up.outputs.volumeId.value, id);
-    assert.deepEqual(await api.listVolumes(), [up.outputs.volumeId.value]);
-  });
+    before(async function () {
+      const skip = skipReason?.();
+      if (skip) this.skip();
+      server = await startTarget();
+      // a lab description for 3 nodes that do not exist: the server's mock executor never reaches them
+      const labDir = path.join(dir, "lab");
+      fs.mkdirSync(labDir);
+      const nodes = [1, 2, 3].map((i) => ({
+        name: `gnode${i}`,
+        managementAddress: `127.0.0.${10 + i}`,
+        sshPort: 2222,
+        sshUser: "root",
+        sudoUser: "pgfs",
+        privateKeyPath: path.join(labDir, "no-such-key"),
+        hostKeyFingerprint: `SHA256:${"B".repeat(43)}`,
+        hostPublicKey: "ssh-ed25519 AAAA",
+        storageHostname: `gnode${i}`,
+        storageAddress: `10.77.0.${10 + i}`,
+        zone: i,
+        devices: ["/dev/vdb", "/dev/vdc"],
+        pid: 0,
+      }));
+      fs.writeFileSync(
+        path.join(labDir, "lab.json"),
+        JSON.stringify({ version: 1, startedAt: new Date().toISOString(), imageKey: "x", snapshotKey: "x", labDir, knownHostsPath: path.join(labDir, "known_hosts"), diskSizeGiB: 8, nodes }),
+      );
+      ({ stack } = await inlineStack(
+        { projectName: "glusterfs-quickstart", stackName: "rest-smoke", program: async () => quickstart() },
+        { config: { "quickstart:backend": "rest", "quickstart:restUrl": server.url, "quickstart:labDir": labDir } },
+      ));
+      await stack.setConfig("quickstart:restKey", { value: server.key, secret: true });
+    });
+    after(async () => server?.stop());
 
-  it("destroy leaves Heketi's DB with no clusters, nodes, devices or volumes", async function () {
-    const r = await timed("destroy", () => stack.destroy());
-    assert.equal(r.summary.result, "succeeded");
-    assert.deepEqual(await api.listClusters(), []);
-    assert.deepEqual(await api.listVolumes(), []);
-    await stack.workspace.removeStack("smoke");
+    it("up makes the quickstart's 11 resources on the server, without reading an SSH key; destroy removes them", async function () {
+      const up = await stack.up();
+      assert.equal(up.summary.resourceChanges?.create, 12);
+      assert.match(up.outputs.mount.value, /^mount -t glusterfs -o backup-volfile-servers=10\.77\.0\.\d+:10\.77\.0\.\d+ 10\.77\.0\.\d+:data \/mnt\/data$/);
+      const api = new HeketiClient({ url: server!.url, key: server!.key });
+      assert.deepEqual(await api.listClusters(), [up.outputs.clusterId.value]);
+      const down = await stack.destroy();
+      assert.equal(down.summary.result, "succeeded");
+      assert.deepEqual(await api.listClusters(), []);
+      await stack.workspace.removeStack("rest-smoke");
+    });
   });
-});
+}
 
-describe("the quickstart program with quickstart:backend=rest, against a real Heketi (mock executor)", function () {
-  this.timeout(10 * 60_000);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-rest-quickstart-"));
-  let heketi: { url: string; server: ChildProcess; log: string };
-  let stack: Stack;
-
-  before(async function () {
-    heketi = await startHeketi(dir);
-    // a lab description for 3 nodes that do not exist: Heketi's mock executor never reaches them
-    const labDir = path.join(dir, "lab");
-    fs.mkdirSync(labDir);
-    const nodes = [1, 2, 3].map((i) => ({
-      name: `gnode${i}`,
-      managementAddress: `127.0.0.${10 + i}`,
-      sshPort: 2222,
-      sshUser: "root",
-      sudoUser: "pgfs",
-      privateKeyPath: path.join(labDir, "no-such-key"),
-      hostKeyFingerprint: `SHA256:${"B".repeat(43)}`,
-      hostPublicKey: "ssh-ed25519 AAAA",
-      storageHostname: `gnode${i}`,
-      storageAddress: `10.77.0.${10 + i}`,
-      zone: i,
-      devices: ["/dev/vdb", "/dev/vdc"],
-      pid: 0,
-    }));
-    fs.writeFileSync(
-      path.join(labDir, "lab.json"),
-      JSON.stringify({ version: 1, startedAt: new Date().toISOString(), imageKey: "x", snapshotKey: "x", labDir, knownHostsPath: path.join(labDir, "known_hosts"), diskSizeGiB: 8, nodes }),
-    );
-    ({ stack } = await inlineStack(
-      { projectName: "glusterfs-quickstart", stackName: "rest-smoke", program: async () => quickstart() },
-      { config: { "quickstart:backend": "rest", "quickstart:restUrl": heketi.url, "quickstart:labDir": labDir } },
-    ));
-    await stack.setConfig("quickstart:restKey", { value: ADMIN_KEY, secret: true });
-  });
-  after(() => heketi?.server.kill());
-
-  it("up makes the quickstart's 11 resources in Heketi, without reading an SSH key; destroy removes them", async function () {
-    const up = await stack.up();
-    assert.equal(up.summary.resourceChanges?.create, 12);
-    assert.match(up.outputs.mount.value, /^mount -t glusterfs -o backup-volfile-servers=10\.77\.0\.\d+:10\.77\.0\.\d+ 10\.77\.0\.\d+:data \/mnt\/data$/);
-    const api = new HeketiClient({ url: heketi.url, key: ADMIN_KEY });
-    assert.deepEqual(await api.listClusters(), [up.outputs.clusterId.value]);
-    const down = await stack.destroy();
-    assert.equal(down.summary.result, "succeeded");
-    assert.deepEqual(await api.listClusters(), []);
-    await stack.workspace.removeStack("rest-smoke");
-  });
-});
+restBackendSuite("real Heketi v10.3.0 (mock executor)", heketiTarget);
+restBackendSuite("this project's REST server (`serve --executor mock`)", ourServerTarget, () =>
+  fs.existsSync(SIM_EXECUTOR) ? undefined : "the server's mock executor (provider/exec/sim-executor) is not merged yet",
+);
