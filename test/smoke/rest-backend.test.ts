@@ -17,6 +17,12 @@ interface Target {
   key: string;
   log: string;
   stop(): Promise<void>;
+  /**
+   * Management hostname of node i (1..3) given its storage address. Heketi's mock executor takes any
+   * name; the simulated nodes behind `serve --executor mock` only know a node's storage address when
+   * it is its management host too (none is declared up front), so that target uses the address for both.
+   */
+  manageHost?: (i: number, storage: string) => string;
 }
 
 /** Real Heketi v10.3.0 on its mock executor, fresh DB, free loopback port (test/support/heketi-server.ts). */
@@ -60,7 +66,7 @@ async function ourServerTarget(): Promise<Target> {
     await exited;
     clearTimeout(t);
   };
-  return { url, key, log, stop };
+  return { url, key, log, stop, manageHost: (_i, storage) => storage };
 }
 
 /** The steps the engine announced (providers and the stack left out), with the inputs whose values change. */
@@ -77,14 +83,14 @@ function collectSteps(events: EngineEvent[]): Array<{ op: string; type: string; 
 }
 
 /** Cluster + 3 nodes (zones 1..3) + 2 devices each + a replica-3 volume, managed through the REST server. */
-function program() {
+function program(manageHost: (i: number, storage: string) => string) {
   const cfg = new pulumi.Config("rb");
   const cluster = new GlusterCluster("heketi", { rest: { url: cfg.require("restUrl"), key: cfg.requireSecret("restKey"), pollIntervalMs: 100 } });
   const devices: Device[] = [];
   const nodes = [1, 2, 3].map((i) => {
     const node = new Node(`node${i}`, {
       cluster,
-      manageHostname: `node${i}.rest.test`,
+      manageHostname: manageHost(i, `10.250.0.${i}`),
       storageHostname: `10.250.0.${i}`,
       zone: i,
       // a program that (wrongly) pins a host key: the REST server owns SSH, so check refuses it
@@ -125,7 +131,7 @@ function restBackendSuite(title: string, startTarget: () => Promise<Target>, ski
       }
       server = await startTarget();
       api = new HeketiClient({ url: server.url, key: server.key, pollIntervalMs: 100 });
-      ({ stack, stateDir } = await inlineStack({ projectName: "glusterfs-rest", stackName: "smoke", program: async () => program() }, { config: { "rb:restUrl": server.url } }));
+      ({ stack, stateDir } = await inlineStack({ projectName: "glusterfs-rest", stackName: "smoke", program: async () => program(server!.manageHost ?? ((i) => `node${i}.rest.test`)) }, { config: { "rb:restUrl": server.url } }));
       await stack.setConfig("rb:restKey", { value: server.key, secret: true });
     });
     afterEach(function () {
@@ -259,7 +265,7 @@ function restBackendSuite(title: string, startTarget: () => Promise<Target>, ski
       fs.mkdirSync(labDir);
       const nodes = [1, 2, 3].map((i) => ({
         name: `gnode${i}`,
-        managementAddress: `127.0.0.${10 + i}`,
+        managementAddress: server!.manageHost?.(i, `10.77.0.${10 + i}`) ?? `127.0.0.${10 + i}`,
         sshPort: 2222,
         sshUser: "root",
         sudoUser: "pgfs",
