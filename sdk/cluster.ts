@@ -74,7 +74,10 @@ function defined<T extends object>(o: T): T {
 /**
  * A GlusterFS trusted storage pool. Nodes, devices and volumes belong to it and are managed the same
  * way it is: by the embedded engine (`ssh`, `ledgerPath`) or through a Heketi-compatible REST server
- * (`rest`). Changing between the two replaces the cluster.
+ * (`rest`). Another `ledgerPath` is another cluster (replace). A new REST URL or key, or a switch
+ * between the engine and a REST server that holds the same ids (e.g. `pulumi-glusterfs serve` on this
+ * stack's ledger), updates in place: each resource is looked up on the other side, and the update
+ * fails, deleting nothing, when it is not there.
  */
 export class GlusterCluster extends pulumi.dynamic.Resource {
   /** Heketi-format cluster id (32 hex), as StorageClass `clusterid` wants it. */

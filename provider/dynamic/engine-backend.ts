@@ -6,7 +6,7 @@
 import { Engine } from "../engine";
 import { NotFoundError } from "../model/errors";
 import type { BackendModule, Props, StorageBackend } from "./backend";
-import { EngineClusterInputs, EngineConnection, EngineConnectionSchema, EngineDeviceInputs, EngineInputs, EngineNodeInputs, EngineVolumeInputs } from "./inputs";
+import { backendOf, EngineClusterInputs, EngineConnection, EngineConnectionSchema, EngineDeviceInputs, EngineInputs, EngineNodeInputs, EngineVolumeInputs } from "./inputs";
 
 const engines = new Map<string, Promise<Engine>>();
 
@@ -50,6 +50,16 @@ function volumeOuts(engine: Engine, i: EngineVolumeInputs, id: string): Props {
   };
 }
 
+/**
+ * An update that moves a resource from a REST server to this engine keeps its id: it must be in the
+ * ledger (e.g. the ledger the server ran on), else nothing is touched.
+ */
+function mustKnow(engine: Engine, olds: Props, kind: string, id: string, found: unknown): void {
+  if (backendOf(olds.connection) === "rest" && !found) {
+    throw new NotFoundError(`${kind} (moving from the REST server at ${olds.connection.rest?.url} to the ledger ${engine.ledger.file})`, id);
+  }
+}
+
 function backend(engine: Engine): StorageBackend<EngineClusterInputs, EngineNodeInputs, EngineDeviceInputs, EngineVolumeInputs> {
   return {
     cluster: {
@@ -63,6 +73,7 @@ function backend(engine: Engine): StorageBackend<EngineClusterInputs, EngineNode
         return { props: { ...p, file: c.file, block: c.block, clusterId: c.id } };
       },
       async update(id, olds, i) {
+        mustKnow(engine, olds, "cluster", id, engine.ledger.findCluster(id));
         engine.ledger.setClusterFlags(id, i.file, i.block);
         return { ...olds, ...i, ledgerPath: i.connection.ledgerPath, clusterId: id };
       },
@@ -85,6 +96,7 @@ function backend(engine: Engine): StorageBackend<EngineClusterInputs, EngineNode
         return { props: { ...p, zone: live.zone, tags: live.tags, state: live.state }, inputs: inputsOf(Object.keys(EngineInputs.node.shape), { ...p, zone: live.zone, tags: live.tags }) };
       },
       async update(id, olds, i) {
+        mustKnow(engine, olds, "node", id, engine.ledger.findNode(id));
         engine.ledger.updateNode(id, { zone: i.zone, tags: i.tags, ssh: i.ssh });
         return { ...olds, ...i, nodeId: id };
       },
@@ -104,6 +116,7 @@ function backend(engine: Engine): StorageBackend<EngineClusterInputs, EngineNode
         return { props: { ...p, totalKiB: live.totalKiB, freeKiB: live.freeKiB, usedKiB: live.usedKiB, sizeOnNodeKiB: live.sizeOnNodeKiB } };
       },
       async update(id, olds, i) {
+        mustKnow(engine, olds, "device", id, engine.ledger.findDevice(id));
         engine.ledger.updateDevice(id, { tags: i.tags });
         return { ...olds, ...i, deviceId: id };
       },
@@ -127,6 +140,7 @@ function backend(engine: Engine): StorageBackend<EngineClusterInputs, EngineNode
         };
       },
       async update(id, olds, i) {
+        mustKnow(engine, olds, "volume", id, engine.ledger.findVolume(id));
         if (i.sizeGiB > olds.sizeGiB) await engine.expandVolume(id, i.sizeGiB - olds.sizeGiB);
         if (JSON.stringify(i.options) !== JSON.stringify(olds.options ?? [])) await engine.setVolumeOptions(id, i.options);
         return volumeOuts(engine, i, id);

@@ -77,19 +77,28 @@ const gone = { id: "", props: {} } as unknown as pulumi.dynamic.ReadResult;
 
 /**
  * What a change does, per kind: `replace` paths replace the resource (delete first), `update` paths
- * update it in place. `connection.ledgerPath` also tells the backends apart: moving a cluster between
- * the engine and a REST server (or between ledgers) is a replace; a new REST URL or key is an update
- * (each resource then checks it is still there).
+ * update it in place. Every connection change is an update, but for one: another ledger of the
+ * engine is another cluster (replace). A new REST URL or key, or a move between the engine and a
+ * REST server (e.g. `pulumi-glusterfs serve` on this stack's ledger), keeps the ids: the update then
+ * checks that each resource is there, and fails without deleting anything when it is not.
  */
 const RULES: Record<InputKind, { replace: string[]; update: string[] }> = {
-  cluster: { replace: ["connection.ledgerPath", "name"], update: ["connection", "file", "block"] },
-  node: { replace: ["connection.ledgerPath", "clusterId", "manageHostname", "storageHostname"], update: ["zone", "tags", "ssh", "connection"] },
-  device: { replace: ["connection.ledgerPath", "nodeId", "path"], update: ["tags", "connection", "destroyData"] },
-  volume: { replace: ["connection.ledgerPath", "clusterId", "name", "durability", "gid", "snapshotFactor"], update: ["sizeGiB", "options", "connection"] },
+  cluster: { replace: ["name"], update: ["connection", "file", "block"] },
+  node: { replace: ["clusterId", "manageHostname", "storageHostname"], update: ["zone", "tags", "ssh", "connection"] },
+  device: { replace: ["nodeId", "path"], update: ["tags", "connection", "destroyData"] },
+  volume: { replace: ["clusterId", "name", "durability", "gid", "snapshotFactor"], update: ["sizeGiB", "options", "connection"] },
 };
 
+/** Replacing paths: the kind's, plus `connection` when the engine's ledger changes. */
+function replaced(kind: InputKind, olds: Props, news: Props): string[] {
+  const keys = [...new Set(changed(olds, news, RULES[kind].replace).map((k) => k.split(".")[0]))];
+  const engineToEngine = backendOf(olds.connection) === "engine" && backendOf(news.connection) === "engine";
+  if (engineToEngine && changed(olds, news, ["connection.ledgerPath"]).length) keys.unshift("connection");
+  return keys;
+}
+
 function diffResult(kind: InputKind, olds: Props, news: Props): pulumi.dynamic.DiffResult {
-  const replaces = [...new Set(changed(olds, news, RULES[kind].replace).map((k) => k.split(".")[0]))];
+  const replaces = replaced(kind, olds, news);
   const updates = changed(olds, news, RULES[kind].update);
   return { changes: replaces.length + updates.length > 0, replaces, deleteBeforeReplace: true };
 }
@@ -109,7 +118,7 @@ function provider(kind: InputKind): Dyn {
       const connection = strip(news).connection;
       const rules = (await backendModule(connection)).rules[kind];
       return check(inputSchema(kind, connection), news, (v) => {
-        const replacing = Object.keys(o).length > 0 && changed(o, v, RULES[kind].replace).length > 0;
+        const replacing = Object.keys(o).length > 0 && replaced(kind, o, v).length > 0;
         return [...(SHARED[kind]?.(o, v) ?? []), ...(rules?.(o, v, replacing) ?? [])];
       });
     },

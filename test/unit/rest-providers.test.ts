@@ -1,4 +1,7 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { clusterProvider, deviceProvider, nodeProvider, volumeProvider } from "../../provider/dynamic/shims";
 import { volumeRequest } from "../../provider/dynamic/rest-backend";
 import { RestInputs } from "../../provider/dynamic/inputs";
@@ -58,11 +61,16 @@ describe("dynamic providers with a REST cluster: check and diff", function () {
     assert.deepEqual((await volumeProvider.check!(v, { ...v, sizeGiB: 3 })).failures, []);
   });
 
-  it("diff: a new REST URL or key updates in place; moving between the engine and REST replaces", async function () {
+  it("diff: a new REST URL or key, or a move between the engine and REST, updates in place; another ledger replaces", async function () {
+    const update = { changes: true, replaces: [], deleteBeforeReplace: true };
     const c = { connection: rest("http://a:8080"), file: true, block: false };
-    assert.deepEqual(await clusterProvider.diff!("id", c, { ...c, connection: rest("http://b:8080") }), { changes: true, replaces: [], deleteBeforeReplace: true });
-    assert.deepEqual(await clusterProvider.diff!("id", c, { ...c, connection: rest("http://a:8080", { key: "other" }) }), { changes: true, replaces: [], deleteBeforeReplace: true });
-    assert.deepEqual((await clusterProvider.diff!("id", { ...c, connection: engine }, c)).replaces, ["connection"]);
+    assert.deepEqual(await clusterProvider.diff!("id", c, { ...c, connection: rest("http://b:8080") }), update);
+    assert.deepEqual(await clusterProvider.diff!("id", c, { ...c, connection: rest("http://a:8080", { key: "other" }) }), update);
+    assert.deepEqual(await clusterProvider.diff!("id", { ...c, connection: engine }, c), update);
+    assert.deepEqual(await clusterProvider.diff!("id", c, { ...c, connection: engine }), update);
+    assert.deepEqual((await clusterProvider.diff!("id", { ...c, connection: engine }, { ...c, connection: { ...engine, ledgerPath: "/other.db" } })).replaces, ["connection"]);
+    const v = { connection: engine, clusterId: ID("a"), name: "data", sizeGiB: 1 };
+    assert.deepEqual((await volumeProvider.diff!("id", v, { ...v, connection: { ...engine, ledgerPath: "/other.db" }, name: "d2" })).replaces, ["connection", "name"]);
     assert.deepEqual(await clusterProvider.diff!("id", c, { ...c }), { changes: false, replaces: [], deleteBeforeReplace: true });
   });
 
@@ -149,6 +157,15 @@ describe("dynamic providers with a REST cluster: what they ask the server", func
     srv.on(() => ({ status: 404, body: "Id not found\n" }));
     const c = { connection: rest(srv.url), file: true, block: false };
     await assert.rejects(clusterProvider.update!(ID("c"), c, c), new RegExp(`cluster ${ID("c")} is not known to the server at ${srv.url}: a new URL or key must reach the same server`));
+    // moving from the engine to a server that does not hold the ids: refused, nothing deleted
+    await assert.rejects(volumeProvider.update!(ID("e"), { connection: engine, clusterId: ID("c"), name: "data", sizeGiB: 1 }, { connection: rest(srv.url), clusterId: ID("c"), name: "data", sizeGiB: 1 }), /volume e{32} is not known to the server/);
+    assert.deepEqual(srv.paths(), [`GET /clusters/${ID("c")}`, `GET /volumes/${ID("e")}`]);
+  });
+
+  it("moving from a REST server to an engine ledger that does not hold the ids is refused", async function () {
+    const ledgerPath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-rest-to-engine-")), "ledger.db");
+    const to = { ...engine, ledgerPath };
+    await assert.rejects(nodeProvider.update!(ID("b"), { connection: rest(srv.url), zone: 1 }, { connection: to, clusterId: ID("c"), manageHostname: "h1", storageHostname: "10.0.0.1", zone: 1 }), /node \(moving from the REST server at http:\/\/127\.0\.0\.1:\d+ to the ledger .*\) b{32} not found/);
   });
 
   it("update expands by what the server's volume lacks", async function () {
