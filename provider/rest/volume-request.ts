@@ -78,6 +78,7 @@ export function volumeCreateInput(req: VolumeCreateRequest, ledger: Ledger): Vol
           : { type: "none" },
     gid,
     snapshotFactor: factor,
+    snapshotEnable: req.snapshot?.enable ?? false,
     options,
     zoneChecking,
     deviceTagMatch,
