@@ -73,7 +73,7 @@ describe("contract: raw-HTTP transcript of the real Heketi (mock executor)", fun
     assert.deepEqual(diffs, [
       "[hello] missing in ours",
       '[auth: no token] header content-type: heketi "text/plain; charset=utf-8", ours "application/json"',
-      "[volumes: create: replica 4] status: heketi 400, ours 422",
+      '[volumes: create: replica 4] status: heketi 400 text "Invalid replica value\\n", ours 422 text "Invalid replica value\\n"',
       "[volumes: get] body json blockinfo: only in heketi (object)",
       "[volumes: get] fact size: heketi 1, ours 2",
     ]);

@@ -692,7 +692,9 @@ function diffShape(a: Shape, b: Shape, at: string, out: string[], la: string, lb
 
 /**
  * Differences between two transcripts, one readable line each; [] when they agree. `a` is the reference
- * (normally the Heketi snapshot), `b` the candidate. Entries are matched by step name.
+ * (normally the Heketi snapshot), `b` the candidate. Entries are matched by step name. When the statuses
+ * differ the step gets one line summarising both answers; otherwise headers, body (text, or JSON shape and
+ * layout), facts and poll problems are compared one by one.
  */
 export function compareTranscripts(a: TranscriptEntry[], b: TranscriptEntry[], labels: [string, string] = ["a", "b"]): string[] {
   const [la, lb] = labels;
@@ -710,7 +712,15 @@ export function compareTranscripts(a: TranscriptEntry[], b: TranscriptEntry[], l
       if (JSON.stringify(x) !== JSON.stringify(y)) out.push(`${tag} ${what}: ${la} ${show(x)}, ${lb} ${show(y)}`);
     };
     d("request", `${ea.method} ${ea.path}`, `${eb.method} ${eb.path}`);
-    d("status", ea.status, eb.status);
+    if (ea.status !== eb.status) {
+      // One line for the whole answer: the headers, body and facts of two different answers are noise.
+      const summary = (e: TranscriptEntry) => {
+        const t = e.body.kind === "text" && e.body.text !== undefined ? `text ${JSON.stringify(e.body.text.length > 200 ? e.body.text.slice(0, 200) + "…" : e.body.text)}` : e.body.kind;
+        return `${e.status} ${t}${e.headers.location ? ` (Location ${e.headers.location})` : ""}`;
+      };
+      out.push(`${tag} status: ${la} ${summary(ea)}, ${lb} ${summary(eb)}`);
+      continue;
+    }
     for (const h of [...new Set([...Object.keys(ea.headers), ...Object.keys(eb.headers)])].sort()) d(`header ${h}`, ea.headers[h], eb.headers[h]);
     if (ea.body.kind !== eb.body.kind) {
       const detail = (r: BodyRecord) => (r.kind === "text" && r.text !== undefined ? `text ${JSON.stringify(r.text)}` : r.kind);
