@@ -86,7 +86,10 @@ export function createRestServer(o: RestServerOptions): RestServer {
     if (!found) {
       // gorilla/mux StrictSlash: a trailing-slash variant of a known path is redirected
       if (path.length > 1 && path.endsWith("/") && METHODS.some((m) => lookup(m, path.slice(0, -1)))) {
-        return empty(res, 301, { Location: path.slice(0, -1) + url.search });
+        const to = path.slice(0, -1) + url.search;
+        if (method !== "GET" && method !== "HEAD") return empty(res, 301, { Location: to });
+        res.writeHead(301, { Location: to, "Content-Type": "text/html; charset=utf-8" });
+        return void res.end(`<a href="${to}">Moved Permanently</a>.\n\n`);
       }
       if (METHODS.some((m) => m !== method && lookup(m, path))) return empty(res, 405);
       throw new HttpError(404, "Invalid path or request");
