@@ -44,7 +44,14 @@ export interface SimFault {
   code?: number;
   stderr?: string;
   stdout?: string;
+  /**
+   * Instead of failing, stop the run at this command and never answer: the caller waits forever,
+   * as if its process died here (what ran before in the script stays done). For crash/recovery tests.
+   */
+  hang?: boolean;
 }
+
+class Hang {}
 
 // ---- read-only views returned to tests (snapshots; changing them changes nothing)
 
@@ -126,14 +133,22 @@ export class SimExecutor implements Executor {
     if (!node.reachable) throw new ConnectionError(`${t.host}:${t.port}`, "connect ECONNREFUSED (simulated: host unreachable)");
     this.trips[t.host] = (this.trips[t.host] ?? 0) + 1;
     // each script runs to completion before the next starts: scripts are atomic in the simulation
-    const r = runBash(script, {
-      run: (argv, ctx) => {
-        const fault = this.fault(t.host, argv);
-        if (fault) return fault;
-        return runCommand(argv, { model: this.model, node, stdin: ctx.stdin, env: ctx.env });
-      },
-      writeFile: (path, data, append) => node.host.writeFile(path, data, append),
-    });
+    let r: ReturnType<typeof runBash>;
+    try {
+      r = runBash(script, {
+        run: (argv, ctx) => {
+          const fault = this.fault(t.host, argv);
+          if (fault === "hang") throw new Hang();
+          if (fault) return fault;
+          return runCommand(argv, { model: this.model, node, stdin: ctx.stdin, env: ctx.env });
+        },
+        writeFile: (path, data, append) => node.host.writeFile(path, data, append),
+      });
+    } catch (e) {
+      if (!(e instanceof Hang)) throw e;
+      this.runs.push({ host: t.host, script, code: -1, stderr: "sim: hung (injected)" });
+      return new Promise<never>(() => undefined);
+    }
     this.runs.push({ host: t.host, script, code: r.code, stderr: r.stderr });
     return { code: r.code, stdout: r.stdout, stderr: r.stderr };
   }
@@ -180,11 +195,12 @@ export class SimExecutor implements Executor {
     return this;
   }
 
-  private fault(host: string, argv: string[]) {
+  private fault(host: string, argv: string[]): { code: number; stdout: string; stderr: string } | "hang" | undefined {
     const line = argv.map((a) => (/^[A-Za-z0-9_=,.:/@%+-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(" ");
     for (const f of this.faults) {
       if (f.left <= 0 || (f.host && f.host !== host) || !f.match.test(line)) continue;
       f.left--;
+      if (f.hang) return "hang";
       return { code: f.code ?? 1, stdout: f.stdout ?? "", stderr: f.stderr ?? `sim: injected failure of: ${line}\n` };
     }
     return undefined;
