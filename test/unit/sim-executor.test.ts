@@ -8,7 +8,7 @@ import { SimExecutor } from "../../provider/exec/sim-executor";
 import type { DeviceRow, NodeRow } from "../../provider/ledger/ledger";
 import { ConflictError, EngineError, ValidationError } from "../../provider/model";
 import * as L from "../../provider/commands/lvm";
-import { parseDeviceProbe, parseOneVolumeInfoXml, parsePoolListXml, parseVolumeInfoXml } from "../../provider/commands/parsers";
+import { parseDeviceProbe, parseOneVolumeInfoXml, parsePoolListXml, parsePvsReport, parseThinCount, parseVgDisplay, parseVolumeInfoXml } from "../../provider/commands/parsers";
 import { script, sh } from "../../provider/commands/shell";
 import { OperationFailedError } from "../../provider/operations/journal";
 
@@ -363,6 +363,21 @@ describe("SimExecutor: the real engine against simulated storage nodes", functio
     });
   });
 
+  it("a device filled to its last extent: lvcreate also needs room for LVM's pool-metadata spare; the failed create rolls back cleanly", async function () {
+    // 259 extents: room for one 1 GiB brick as the ledger counts it (256 extents of pool + 2 of metadata), one extent to spare;
+    // LVM also wants 2 extents for the hidden pool-metadata spare it creates with the first thin pool
+    const s = await simCluster({ nodes: 1, devices: 1, deviceSizeGiB: (259 * 4096 + 131328) / GiB });
+    assert.equal(s.devices[0].freeKiB, 259 * 4096);
+    await assert.rejects(
+      s.engine.createVolume({ name: "full", sizeGiB: 1, durability: { type: "none" } }),
+      /insufficient free space \(259 extents\): 260 required|Failed to allocate new volume/,
+      "today the engine places the brick and lvcreate refuses it; an engine that reserved the spare would refuse at placement",
+    );
+    assertNoBrickLeftovers(s.sim, ["mgmt1"]);
+    assertAccountingExact(s);
+    assert.deepEqual(s.engine.ledger.listOperations(["running", "committed", "failed"]), []);
+  });
+
   describe("recovery", function () {
     it("finishes an evacuation whose old-brick teardown failed", async function () {
       const s = await simCluster();
@@ -450,6 +465,24 @@ describe("SimExecutor: the real engine against simulated storage nodes", functio
       const labPv = lab("probe-pv.txt");
       assert.deepEqual([pv.state, pv.reason, pv.detail, pv.pv!.vgName, pv.pv!.deviceId, pv.pv!.heketiLayout], [labPv.state, labPv.reason, labPv.detail, labPv.pv!.vgName, labPv.pv!.deviceId, labPv.pv!.heketiLayout]);
       assert.deepEqual(pv.signatures.map((x) => x.type), ["LVM2_member"]);
+    });
+
+    it("reports LVM in the lab's formats: vgdisplay -c, pvs JSON, thin_count", async function () {
+      const sim = new SimExecutor({ deviceSizeGiB: 8 });
+      const D = "aa8a24a3ca07fe0c3c66833d13f8f4fd";
+      assert.equal((await onNode(sim, "n1", ...L.deviceSetup({ device: "/dev/vdc", deviceId: D }))).code, 0);
+      const vg = parseVgDisplay((await onNode(sim, "n1", L.vgDisplay(D))).stdout);
+      assert.deepEqual({ ...vg, vgUuid: "" }, { ...parseVgDisplay(fixture("lvm/vgdisplay-c-empty.txt")), vgUuid: "" });
+      const [pv] = parsePvsReport((await onNode(sim, "n1", L.pvsOfDevice("/dev/vdc"))).stdout);
+      const [labPv] = parsePvsReport(fixture("lvm/pvs-of-device.json"));
+      assert.deepEqual([pv.pvName, pv.vgName], [labPv.pvName, labPv.vgName]);
+      const B = "e2d9dee59ce34d177b009bb6c0d8be90";
+      const brick = await onNode(sim, "n1", ...L.brickCreate({ deviceId: D, brickId: B, sizeKiB: 512 * 1024, thinPoolSizeKiB: 512 * 1024, poolMetadataSizeKiB: 8192 }), L.thinPoolCount({ deviceId: D, brickId: B }));
+      assert.equal(brick.code, 0, brick.stderr);
+      assert.ok(brick.stdout.endsWith(fixture("lvm/thin-count.txt")), JSON.stringify(brick.stdout.slice(-20)));
+      assert.equal(parseThinCount(fixture("lvm/thin-count.txt")), 1);
+      const after = parseVgDisplay((await onNode(sim, "n1", L.vgDisplay(D))).stdout);
+      assert.equal(after.allocatedExtents, 128 + 2 + 2, "pool data + pool metadata + LVM's hidden metadata spare (the lab shows the same)");
     });
 
     it("speaks gluster --xml in the shape the parsers read from the lab", async function () {

@@ -488,7 +488,7 @@ class Interpreter {
     } else {
       const env = Object.fromEntries(assigns);
       st = this.withRedirs(c.redirs, io, (rio) => {
-        let r: CommandResult | undefined = this.builtin(argv, rio);
+        let r: CommandResult | undefined = this.builtin(argv);
         if (!r) {
           try {
             r = this.host.run(argv, { stdin: rio.stdin, env });
@@ -545,7 +545,7 @@ class Interpreter {
   }
 
   /** Shell builtins that need no host: set, true, false, :, echo, printf. */
-  private builtin(argv: string[], io: Io): CommandResult | undefined {
+  private builtin(argv: string[]): CommandResult | undefined {
     const ok = (stdout = ""): CommandResult => ({ code: 0, stdout, stderr: "" });
     switch (argv[0]) {
       case "true":
@@ -572,7 +572,6 @@ class Interpreter {
         if (argv.length < 2) return { code: 2, stdout: "", stderr: "printf: usage: printf [-v var] format [arguments]\n" };
         return ok(printf(argv[1], argv.slice(2)));
       default:
-        void io;
         return undefined;
     }
   }

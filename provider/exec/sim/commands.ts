@@ -546,7 +546,7 @@ function brickArg(word: string): BrickArg {
 }
 
 /** `[replica N [arbiter 1]] | [disperse-data D redundancy R]`, then bricks, then `[force]`. */
-function layoutAndBricks(words: string[], allowNone: boolean): { layout: VolumeLayout | null; bricks: BrickArg[]; force: boolean } {
+function layoutAndBricks(words: string[]): { layout: VolumeLayout | null; bricks: BrickArg[]; force: boolean } {
   let i = 0;
   let layout: VolumeLayout | null = null;
   const int = (w: string | undefined) => (/^\d+$/.test(w ?? "") ? Number(w) : unknown(`gluster: expected a count, got ${JSON.stringify(w)}`));
@@ -627,12 +627,12 @@ function gluster(args: string[], c: CommandContext): CommandResult | string {
     switch (verb) {
       case "create": {
         noXml("volume create");
-        const l = layoutAndBricks(rest.slice(1), true);
+        const l = layoutAndBricks(rest.slice(1));
         return G.volumeCreate(g, name, l.layout ?? { type: "none" }, l.bricks, l.force);
       }
       case "add-brick": {
         noXml("volume add-brick");
-        const l = layoutAndBricks(rest.slice(1), true);
+        const l = layoutAndBricks(rest.slice(1));
         return G.volumeAddBrick(g, name, l.layout, l.bricks, l.force);
       }
       case "set":

@@ -142,7 +142,7 @@ export class GlusterSim {
   }
 
   /** Resolve and check bricks: members of the pool, on a mounted file system, not already used. */
-  private checkBricks(g: Glusterd, vol: string, bricks: BrickArg[], layout: VolumeLayout, force: boolean, prefix: string): GBrick[] {
+  private checkBricks(g: Glusterd, bricks: BrickArg[], layout: VolumeLayout, force: boolean, prefix: string): GBrick[] {
     const size = setSize(layout);
     if (bricks.length === 0 || bricks.length % size !== 0) fail(1, `${prefix}Incorrect number of bricks supplied ${bricks.length} with count ${size}`);
     const out: GBrick[] = [];
@@ -197,7 +197,7 @@ export class GlusterSim {
     if (layout.type === "disperse" && (layout.redundancy < 1 || layout.redundancy * 2 >= layout.data + layout.redundancy)) {
       fail(1, `${prefix}redundancy must be greater than 0 and less than half of the bricks`);
     }
-    const checked = this.checkBricks(g, name, bricks, layout, force, prefix);
+    const checked = this.checkBricks(g, bricks, layout, force, prefix);
     const defaults: Array<[string, string]> =
       layout.type === "replicate"
         ? [["cluster.granular-entry-heal", "on"], ["storage.fips-mode-rchecksum", "on"], ["transport.address-family", "inet"], ["nfs.disable", "on"], ["performance.client-io-threads", "off"]]
@@ -215,7 +215,7 @@ export class GlusterSim {
     if (restated && (restated.type !== v.layout.type || setSize(restated) !== setSize(v.layout))) {
       fail(1, `${prefix}Changing the replica count is not simulated (volume ${name} has ${setSize(v.layout)} bricks per set)`);
     }
-    const checked = this.checkBricks(g, name, bricks, v.layout, force, prefix);
+    const checked = this.checkBricks(g, bricks, v.layout, force, prefix);
     this.claimBricks(g, v, checked);
     v.bricks.push(...checked);
     return "volume add-brick: success\n";
@@ -282,7 +282,7 @@ export class GlusterSim {
     // the new brick must not share a host with the other bricks of its set
     const size = setSize(v.layout);
     const set = v.bricks.slice(i - (i % size), i - (i % size) + size).filter((b) => b !== old);
-    const [neu] = this.checkBricks(g, name, [to], { type: "none" }, false, prefix);
+    const [neu] = this.checkBricks(g, [to], { type: "none" }, false, prefix);
     if (set.some((b) => b.hostUuid === neu.hostUuid)) {
       fail(1, `${prefix}Multiple bricks of a ${v.layout.type} volume are present on the same server. This setup is not optimal. Bricks should be on different nodes to have best fault tolerant configuration. Use 'force' at the end of the command if you want to override this behavior. `);
     }

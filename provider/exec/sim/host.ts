@@ -301,7 +301,7 @@ export class SimHost {
     for (const t of tags) if (!vg.tags.includes(t)) vg.tags.push(t);
   }
 
-  vgremove(name: string): string {
+  vgremove(name: string): void {
     const vg = this.findVg(name);
     const lvs = this.visibleLvs(vg);
     if (lvs.length) {
@@ -311,7 +311,6 @@ export class SimHost {
     this.vgs.delete(name);
     const d = this.disks.get(vg.pv);
     if (d?.pv) d.pv.vg = null;
-    return "";
   }
 
   pvremove(path: string): void {

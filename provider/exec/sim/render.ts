@@ -123,7 +123,8 @@ export function lvmReport(kind: "pv" | "vg" | "lv", rows: Array<Array<[string, s
 /** A plain (non-JSON) LVM report table. */
 export function lvmTable(headings: string[], rows: string[][], noHeadings: boolean): string {
   const all = noHeadings ? rows : [headings, ...rows];
-  const widths = headings.map((h, i) => Math.max(...all.map((r) => (r[i] ?? "").length)));
+  // columns are as wide as their heading even without headings (`lvs --noheadings -o thin_count` prints "       1")
+  const widths = headings.map((_, i) => Math.max(...[headings, ...rows].map((r) => (r[i] ?? "").length)));
   return all.map((r) => `  ${r.map((c, i) => (/^[\d.]+[a-zA-Z]?$/.test(c) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(" ").trimEnd()}\n`).join("");
 }
 
