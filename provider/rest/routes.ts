@@ -31,6 +31,7 @@ export interface RouteContext {
   config: ServeConfig;
   state: { admin: "normal" | "read-only" | "local-client"; logLevel: string };
   dump?: () => unknown;
+  beforeNodeAdd?: (manageHost: string, storageHost: string) => void;
 }
 
 type Handler = (c: Call) => Promise<void>;
@@ -115,6 +116,7 @@ export function registerRoutes(router: Router.Instance<Router.HTTPVersion.V1>, r
     const input = { id: newId(), clusterId: req.cluster!, manageHostname: manage, storageHostname: storage, zone: req.zone!, tags: req.tags ?? {} };
     const { NodeAdd } = await import("../model/schemas");
     validate(NodeAdd, input, "invalid node");
+    rc.beforeNodeAdd?.(manage, storage);
     start(c, async () => `/nodes/${(await engine.addNode(input)).id}`);
   });
   on("GET", `/nodes/${ID}`, async (c) => {

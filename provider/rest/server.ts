@@ -36,6 +36,8 @@ export interface RestServerOptions {
   log?: (msg: string) => void;
   /** The ledger in Heketi's `db export` format (GET /db/dump). */
   dump?: () => unknown;
+  /** Told each node's addresses before it is added (the mock executor learns storage addresses so). */
+  beforeNodeAdd?: (manageHost: string, storageHost: string) => void;
 }
 
 const METHODS = ["GET", "POST", "DELETE", "PUT", "PATCH", "HEAD"] as const;
@@ -47,7 +49,7 @@ export function createRestServer(o: RestServerOptions): RestServer {
   const throttle = new Throttle(config.maxInflight);
   const router = FindMyWay({ ignoreTrailingSlash: false, caseSensitive: true });
   const state = { admin: config.defaultState as AdminState, logLevel: "info" };
-  const rc: RouteContext = { engine, queue, throttle, config, state, dump: o.dump };
+  const rc: RouteContext = { engine, queue, throttle, config, state, dump: o.dump, beforeNodeAdd: o.beforeNodeAdd };
   registerRoutes(router, rc);
   const registry = heketiMetrics(engine.ledger, () => operationCounts(engine.ledger));
 

@@ -7,10 +7,9 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { repoRoot } from "../../provider/lab/paths";
-import { apiTranscript, comparable, compareTranscripts, readTranscriptFile, TranscriptEntry, TranscriptFile } from "./api-transcript";
+import { TRANSCRIPT_SNAPSHOT, apiTranscript, comparable, compareTranscripts, readTranscriptFile, TranscriptEntry, TranscriptFile } from "./api-transcript";
 import { heketiBin, LocalHeketi, startLocalHeketi } from "./local-heketi";
 
-export const TRANSCRIPT_SNAPSHOT = path.join(repoRoot(), "test", "fixtures", "heketi-transcript.json");
 
 describe("contract: raw-HTTP transcript of the real Heketi (mock executor)", function () {
   this.timeout(10 * 60_000);
