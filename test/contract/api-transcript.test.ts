@@ -5,8 +5,6 @@
 //   PGFS_UPDATE_TRANSCRIPT=1 npx mocha dist/test/contract/api-transcript.test.js
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as path from "node:path";
-import { repoRoot } from "../../provider/lab/paths";
 import { TRANSCRIPT_SNAPSHOT, apiTranscript, comparable, compareTranscripts, readTranscriptFile, TranscriptEntry, TranscriptFile } from "./api-transcript";
 import { heketiBin, LocalHeketi, startLocalHeketi } from "./local-heketi";
 
