@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 import { Engine } from "../engine";
 import type { Executor } from "../exec/executor";
+import { SimExecutor } from "../exec/sim-executor";
 import { loadServeConfig, ServeConfig } from "../rest/config";
 import { createRestServer } from "../rest/server";
 
@@ -15,11 +16,11 @@ export const SERVE_USAGE = `  serve [--config heketi.json] [--host ADDR] [--port
                           the Heketi-compatible REST API (heketi-cli, Kubernetes) on the engine
 `;
 
-async function executorFor(c: ServeConfig): Promise<Executor | undefined> {
-  if (c.executor === "ssh") return undefined; // the engine's default SshExecutor
-  const simModule = "../exec/sim-executor"; // merged from the sim branch
-  const { SimExecutor } = (await import(simModule)) as { SimExecutor: new (o: { deviceSizeGiB: number }) => Executor };
-  return new SimExecutor({ deviceSizeGiB: c.mockDeviceSizeGiB });
+/** The executor: SSH, or (`mock`) simulated nodes that learn their storage address when added. */
+export function executorFor(c: ServeConfig): { executor?: Executor; beforeNodeAdd?: (manage: string, storage: string) => void } {
+  if (c.executor === "ssh") return {}; // the engine's default SshExecutor
+  const sim = new SimExecutor({ deviceSizeGiB: c.mockDeviceSizeGiB, rootDisk: null });
+  return { executor: sim, beforeNodeAdd: (manage, storage) => sim.hosts().includes(manage) || sim.addHost(manage, { storageHost: storage }) };
 }
 
 export function engineFor(c: ServeConfig, executor: Executor | undefined, log: (m: string) => void): Engine {
@@ -68,11 +69,12 @@ export async function serve(argv: string[]): Promise<number> {
   });
   const log = (m: string) => process.stderr.write(`${new Date().toISOString()} ${m}\n`);
   if (config.disableAuth) log("WARNING: started with --disable-auth: every request is admin");
-  const engine = engineFor(config, await executorFor(config), log);
+  const { executor, beforeNodeAdd } = executorFor(config);
+  const engine = engineFor(config, executor, log);
   for (const r of await engine.recover()) log(`recovered operation ${r.id} (${r.type}): ${r.action}${r.error ? `: ${r.error}` : ""}`);
   const dumpModule = "../heketi/dump"; // merged from the import branch
   const { exportDump } = (await import(dumpModule).catch(() => ({ exportDump: undefined }))) as { exportDump?: (l: Engine["ledger"]) => unknown };
-  const server = createRestServer({ engine, config, log, dump: exportDump ? () => exportDump(engine.ledger) : undefined });
+  const server = createRestServer({ engine, config, log, dump: exportDump ? () => exportDump(engine.ledger) : undefined, beforeNodeAdd });
   const addr = await server.listen();
   log(`serving the Heketi API on ${server.url()} (ledger ${config.ledgerPath}, executor ${config.executor}, auth ${config.disableAuth ? "off" : `on, user role: ${config.userRole}`})`);
   void addr;

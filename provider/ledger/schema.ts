@@ -92,4 +92,6 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (op_id, seq)
   );
   `,
+  // 2: Heketi's snapshot.enable as requested (a factor of 1 may be "enabled"); NULL = derive from the factor
+  `ALTER TABLE volumes ADD COLUMN snapshot_enable INTEGER;`,
 ];

@@ -59,7 +59,7 @@ export function startCreateVolume(ctx: OpContext, input: VolumeCreateInput): Sta
       }
       const v = ctx.ledger.insertVolume({
         id: volumeId, clusterId: cluster.id, name, sizeGiB: req.sizeGiB, durability: req.durability, gid: req.gid,
-        snapshotFactor: req.snapshotFactor, options: req.options, state: "creating", opId: null,
+        snapshotFactor: req.snapshotFactor, snapshotEnable: req.snapshotEnable, options: req.options, state: "creating", opId: null,
       });
       const o = ctx.ledger.beginOperation("create-volume", v.id, { volumeId: v.id, clusterId: cluster.id });
       ctx.ledger.updateVolume(v.id, { opId: o.id });

@@ -5,7 +5,7 @@
  * codes and texts, which clients print.
  */
 import { createHash } from "node:crypto";
-import { decodeJwt, errors, jwtVerify } from "jose";
+import { decodeJwt, decodeProtectedHeader, errors, jwtVerify } from "jose";
 
 export type Role = "admin" | "user";
 
@@ -45,6 +45,7 @@ export async function authenticate(header: string | undefined, method: string, p
   const m = /^bearer\s+(\S+)$/i.exec(header.trim());
   if (!m) throw new AuthError(400, "Authorization header format must be Bearer {token}");
   const token = m[1];
+  if (token.split(".").length !== 3) throw new AuthError(401, "Invalid JWT token: token contains an invalid number of segments");
   let claims: ReturnType<typeof decodeJwt>;
   try {
     claims = decodeJwt(token);
@@ -54,14 +55,18 @@ export async function authenticate(header: string | undefined, method: string, p
   if (typeof claims.iss !== "string" || !claims.iss) throw new AuthError(401, "Invalid JWT token: Token missing iss claim");
   const role: Role | undefined = claims.iss === "admin" ? "admin" : claims.iss === "user" ? "user" : undefined;
   if (!role) throw new AuthError(401, "Invalid JWT token: Unknown user");
+  const alg = String(decodeProtectedHeader(token).alg);
+  if (!["HS256", "HS384", "HS512"].includes(alg)) throw new AuthError(401, `Invalid JWT token: Unexpected signing method: ${alg}`);
+  // Heketi's JWT library reads a missing exp as 0: expired since 1970
+  if (typeof claims.exp !== "number") throw new AuthError(401, `Invalid JWT token: Token is expired by ${goDuration(now)}`);
   const key = new TextEncoder().encode(role === "admin" ? keys.adminKey : keys.userKey);
   try {
-    await jwtVerify(token, key, { algorithms: ["HS256", "HS384", "HS512"], requiredClaims: ["exp"], currentDate: new Date(now * 1000) });
+    await jwtVerify(token, key, { algorithms: ["HS256", "HS384", "HS512"], currentDate: new Date(now * 1000) });
   } catch (e) {
     if (e instanceof errors.JWSSignatureVerificationFailed) throw new AuthError(401, "Invalid JWT token: signature is invalid (client and server secrets may not match)");
     if (e instanceof errors.JWTExpired) throw new AuthError(401, `Invalid JWT token: Token is expired by ${goDuration(now - Number(claims.exp))}`);
     if (e instanceof errors.JOSEAlgNotAllowed) throw new AuthError(401, "Invalid JWT token: Unexpected signing method");
-    if (e instanceof errors.JWTClaimValidationFailed && e.claim === "exp") throw new AuthError(401, "Invalid JWT token: Token missing exp claim");
+    if (e instanceof errors.JWTClaimValidationFailed && e.claim === "nbf") throw new AuthError(401, "Invalid JWT token: token is not valid yet");
     throw new AuthError(401, `Invalid JWT token: ${(e as Error).message}`);
   }
   if (typeof claims.iat === "number" && now < claims.iat - keys.iatLeewaySec) {

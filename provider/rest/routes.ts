@@ -31,6 +31,7 @@ export interface RouteContext {
   config: ServeConfig;
   state: { admin: "normal" | "read-only" | "local-client"; logLevel: string };
   dump?: () => unknown;
+  beforeNodeAdd?: (manageHost: string, storageHost: string) => void;
 }
 
 type Handler = (c: Call) => Promise<void>;
@@ -105,15 +106,17 @@ export function registerRoutes(router: Router.Instance<Router.HTTPVersion.V1>, r
     if (!req.zone) blank.push("zone: cannot be blank");
     if (!req.cluster) blank.push("cluster: cannot be blank");
     if (!manage || !storage) blank.push(`hostnames: (${[!manage && "manage: cannot be blank", !storage && "storage: cannot be blank"].filter(Boolean).join("; ")}.)`);
+    if (req.cluster && !/^[A-Fa-f0-9]+$/.test(req.cluster)) blank.push(`cluster: ${req.cluster} is not a valid UUID`);
     if (blank.length) throw new HttpError(400, `validation failed: ${blank.join("; ")}.`);
     if (!ledger.findCluster(req.cluster!)) throw new HttpError(404, "Cluster id does not exist");
     for (const h of [manage, storage]) {
       const other = ledger.listNodes().find((n) => n.manageHost === h || n.storageHost === h);
-      if (other) throw new HttpError(409, `Hostname ${h} already used by node with id ${other.id}`);
+      if (other) throw new HttpError(409, `Hostname ${h} already used by node with id ${other.id}\n`);
     }
     const input = { id: newId(), clusterId: req.cluster!, manageHostname: manage, storageHostname: storage, zone: req.zone!, tags: req.tags ?? {} };
     const { NodeAdd } = await import("../model/schemas");
     validate(NodeAdd, input, "invalid node");
+    rc.beforeNodeAdd?.(manage, storage);
     start(c, async () => `/nodes/${(await engine.addNode(input)).id}`);
   });
   on("GET", `/nodes/${ID}`, async (c) => {
@@ -320,7 +323,8 @@ function busy(rc: RouteContext): HttpError {
 }
 
 function stateOf(req: { state?: string }): string {
-  if (req.state !== "online" && req.state !== "offline" && req.state !== "failed") throw new HttpError(400, "validation failed: state: must be a valid value.");
+  if (!req.state) throw new HttpError(400, "validation failed: state: cannot be blank.");
+  if (req.state !== "online" && req.state !== "offline" && req.state !== "failed") throw new HttpError(400, `validation failed: state: ${req.state} is not valid state.`);
   return req.state;
 }
 

@@ -36,6 +36,8 @@ export interface RestServerOptions {
   log?: (msg: string) => void;
   /** The ledger in Heketi's `db export` format (GET /db/dump). */
   dump?: () => unknown;
+  /** Told each node's addresses before it is added (the mock executor learns storage addresses so). */
+  beforeNodeAdd?: (manageHost: string, storageHost: string) => void;
 }
 
 const METHODS = ["GET", "POST", "DELETE", "PUT", "PATCH", "HEAD"] as const;
@@ -47,7 +49,7 @@ export function createRestServer(o: RestServerOptions): RestServer {
   const throttle = new Throttle(config.maxInflight);
   const router = FindMyWay({ ignoreTrailingSlash: false, caseSensitive: true });
   const state = { admin: config.defaultState as AdminState, logLevel: "info" };
-  const rc: RouteContext = { engine, queue, throttle, config, state, dump: o.dump };
+  const rc: RouteContext = { engine, queue, throttle, config, state, dump: o.dump, beforeNodeAdd: o.beforeNodeAdd };
   registerRoutes(router, rc);
   const registry = heketiMetrics(engine.ledger, () => operationCounts(engine.ledger));
 
@@ -86,7 +88,10 @@ export function createRestServer(o: RestServerOptions): RestServer {
     if (!found) {
       // gorilla/mux StrictSlash: a trailing-slash variant of a known path is redirected
       if (path.length > 1 && path.endsWith("/") && METHODS.some((m) => lookup(m, path.slice(0, -1)))) {
-        return empty(res, 301, { Location: path.slice(0, -1) + url.search });
+        const to = path.slice(0, -1) + url.search;
+        if (method !== "GET" && method !== "HEAD") return empty(res, 301, { Location: to });
+        res.writeHead(301, { Location: to, "Content-Type": "text/html; charset=utf-8" });
+        return void res.end(`<a href="${to}">Moved Permanently</a>.\n\n`);
       }
       if (METHODS.some((m) => m !== method && lookup(m, path))) return empty(res, 405);
       throw new HttpError(404, "Invalid path or request");

@@ -17,6 +17,12 @@ export class BadRequest extends EngineError {
 const MIN_BRICK_GIB = 1;
 
 export function volumeCreateInput(req: VolumeCreateRequest, ledger: Ledger): VolumeCreateInput {
+  // field validation first (Heketi's ozzo rules), then its checks in order
+  const fields: string[] = [];
+  if (req.name && !VolumeName.safeParse(req.name).success) fields.push("name: must be in a valid format");
+  if (!req.size) fields.push("size: cannot be blank");
+  else if (req.size < 1) fields.push("size: must be no less than 1");
+  if (fields.length) throw new BadRequest(`validation failed: ${fields.join("; ")}.`);
   const gid = req.gid ?? 0;
   if (gid < 0) throw new BadRequest("Bad group id less than zero");
   if (gid >= 2147483647) throw new BadRequest("Bad group id equal or greater than 2**32");
@@ -41,8 +47,7 @@ export function volumeCreateInput(req: VolumeCreateRequest, ledger: Ledger): Vol
   if (!ledger.listClusters().length) throw new BadRequest("No clusters configured");
   for (const c of req.clusters ?? []) if (!ledger.findCluster(c)) throw new BadRequest(`Cluster id ${c} not found`);
   const minSize = type === "disperse" ? MIN_BRICK_GIB * data : MIN_BRICK_GIB;
-  if (size < minSize) throw new BadRequest(`Requested volume size (${size} GB) is smaller than the minimum supported volume size (${minSize} GB)`);
-  if (req.name && !VolumeName.safeParse(req.name).success) throw new BadRequest("validation failed: name: must be in a valid format.");
+  if (size < minSize) throw new BadRequest(`Requested volume size (${size} GB) is smaller than the minimum supported volume size (${minSize * 1024 * 1024})`);
 
   let arbiter = false;
   let zoneChecking: "none" | "strict" | undefined;
@@ -78,6 +83,7 @@ export function volumeCreateInput(req: VolumeCreateRequest, ledger: Ledger): Vol
           : { type: "none" },
     gid,
     snapshotFactor: factor,
+    snapshotEnable: req.snapshot?.enable ?? false,
     options,
     zoneChecking,
     deviceTagMatch,

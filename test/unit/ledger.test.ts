@@ -1,3 +1,4 @@
+import { MIGRATIONS } from "../../provider/ledger/schema";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -21,7 +22,7 @@ describe("ledger: the SQLite source of truth", function () {
 
   it("creates its schema in WAL mode and records the schema version", function () {
     assert.equal(ledger.db.pragma("journal_mode", { simple: true }), "wal");
-    assert.equal((ledger.db.prepare("SELECT value FROM meta WHERE key='schema_version'").get() as { value: string }).value, "1");
+    assert.equal((ledger.db.prepare("SELECT value FROM meta WHERE key='schema_version'").get() as { value: string }).value, String(MIGRATIONS.length));
   });
 
   it("reopens an existing ledger without re-running migrations", function () {

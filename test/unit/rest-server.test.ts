@@ -83,7 +83,7 @@ describe("REST server (Heketi API) on the engine, fake executor", function () {
     it("refuses a token without iss, with an unknown issuer, or without exp", async function () {
       assert.match((await t.call("GET", "/clusters", undefined, { omit: ["iss"] })).text, /Token missing iss claim/);
       assert.match((await t.call("GET", "/clusters", undefined, { iss: "root", key: "x" })).text, /Unknown user/);
-      assert.equal((await t.call("GET", "/clusters", undefined, { omit: ["exp"] })).status, 401);
+      assert.match((await t.call("GET", "/clusters", undefined, { omit: ["exp"] })).text, /Token is expired by \d+h/);
     });
     it("lets a user token do what a provisioner does, and nothing to the topology", async function () {
       const user = { iss: "user" };
@@ -159,7 +159,7 @@ describe("REST server (Heketi API) on the engine, fake executor", function () {
     it("checks a request the way Heketi does, with its texts", async function () {
       const cases: Array<[unknown, string]> = [
         [{ size: 1, gid: -1 }, "Bad group id less than zero"],
-        [{ size: 0 }, "Invalid volume size"],
+        [{ size: 0 }, "validation failed: size: cannot be blank."], [{ size: -1 }, "validation failed: size: must be no less than 1."],
         [{ size: 1, durability: { type: "mirror" } }, "Unknown durability type"],
         [{ size: 1, durability: { type: "replicate", replicate: { replica: 4 } } }, "Invalid replica value"],
         [{ size: 4, durability: { type: "disperse", disperse: { data: 3, redundancy: 1 } } }, "Invalid dispersion combination: 3+1"],
