@@ -29,7 +29,9 @@ import type { BrickInfo, ClusterInfo, VolumeInfo } from "./api";
 import { brickInfo, durabilityOf, heketiState, mountOf, optionsOf } from "./json";
 
 // ---------------------------------------------------------------------------------------------
-// Heketi's enumerations (apps/glusterfs/pendingop.go, brick_entry.go in heketi v10)
+// Heketi's enumerations, as the heketi v10.3.0 binary reads them (checked by test/smoke/heketi-dump.test.ts:
+// our export through `heketi db import`, then GET /operations/pending/{id}). Newer values were appended
+// at the end (expand-block-volume), so they do not follow every version of Heketi's source.
 
 /** PendingOperationType: the `Type` of a pending operation. */
 export const HEKETI_OP_TYPE = {
@@ -39,10 +41,10 @@ export const HEKETI_OP_TYPE = {
   "expand-volume": 3,
   "create-block-volume": 4,
   "delete-block-volume": 5,
-  "expand-block-volume": 6,
-  "remove-device": 7,
-  "clone-volume": 8,
-  "evict-brick": 9,
+  "remove-device": 6,
+  "clone-volume": 7,
+  "evict-brick": 8,
+  "expand-block-volume": 9,
 } as const;
 const OP_TYPE_NAME: Record<number, string> = Object.fromEntries(Object.entries(HEKETI_OP_TYPE).map(([k, v]) => [v, k]));
 
@@ -55,13 +57,13 @@ export const HEKETI_CHANGE = {
   ExpandVolume: 5,
   AddBlockVolume: 6,
   DeleteBlockVolume: 7,
-  ExpandBlockVolume: 8,
-  RemoveDevice: 9,
-  CloneVolume: 10,
-  SnapshotVolume: 11,
-  AddVolumeClone: 12,
-  ChildOperation: 13,
-  ParentOperation: 14,
+  RemoveDevice: 8,
+  CloneVolume: 9,
+  SnapshotVolume: 10,
+  AddVolumeClone: 11,
+  ChildOperation: 12,
+  ParentOperation: 13,
+  ExpandBlockVolume: 14,
 } as const;
 
 /** Brick `SubType`: 0 unknown (dbs older than DB_BRICK_HAS_SUBTYPE_FIELD), 1 normal, 2 arbiter. */
@@ -284,8 +286,8 @@ function volumeEntry(ledger: Ledger, v: VolumeRow, bricks: BrickRow[], pending: 
  *   create-volume   → 1 create-volume:  AddVolume(volume), AddBrick(each brick); volume + bricks marked
  *   delete-volume   → 2 delete-volume:  DeleteVolume(volume), DeleteBrick(each brick); volume + bricks marked
  *   expand-volume   → 3 expand-volume:  ExpandVolume(volume, Delta = GiB added), AddBrick(each new brick); new bricks marked
- *   evacuate-device → 7 remove-device:  RemoveDevice(device) [+ ChildOperation(child)]; with a brick move in flight,
- *                     a child 9 evict-brick (id derived from ours): DeleteBrick(old), AddBrick(new),
+ *   evacuate-device → 6 remove-device:  RemoveDevice(device) [+ ChildOperation(child)]; with a brick move in flight,
+ *                     a child 8 evict-brick (id derived from ours): DeleteBrick(old), AddBrick(new),
  *                     ParentOperation(parent); both bricks marked with the child's id
  * add-node, add-device, remove-node, remove-device (of an empty device) and set-volume-options have no
  * pending operation in Heketi (they are not journaled there) and are left out.
