@@ -19,6 +19,8 @@ import { parseVolumeInfoXml } from "../../provider/commands/parsers";
 import { repoRoot } from "../../provider/lab/paths";
 import { checkImported, glusterVolumeInfoXml, TOPOLOGY, VOLUME_COMMANDS } from "../support/heketi-dump-scenario";
 import { seeded } from "../support/seeded";
+import { engineOn, fakePool, seedFirstPeer } from "../support/fake-pool";
+import { loadTopology } from "../../provider/heketi/topology";
 
 const execFileP = promisify(execFile);
 const ADMIN_KEY = "pgfs-test-admin-secret";
@@ -98,6 +100,25 @@ describe("heketi db export/import: migrating a real Heketi (heketi + heketi-cli 
 
   before(function () {
     if (!fs.existsSync(bin("heketi")) || !fs.existsSync(bin("heketi-cli"))) this.skip();
+  });
+
+  it("topology load prints what heketi-cli topology load prints, the first time and the second (found) time", async function () {
+    const h = await startHeketi(dir, path.join(dir, "topology.db"));
+    const theirs: string[][] = [];
+    try {
+      fs.writeFileSync(path.join(dir, "topology.json"), JSON.stringify(TOPOLOGY));
+      for (let i = 0; i < 2; i++) theirs.push((await cliAt(h.url)("topology", "load", `--json=${path.join(dir, "topology.json")}`)).stdout.split("\n"));
+    } finally {
+      await h.stop();
+    }
+    const { fake, pool } = fakePool();
+    seedFirstPeer(pool);
+    const engine = engineOn(fake);
+    const ours: string[][] = [];
+    for (let i = 0; i < 2; i++) ours.push((await loadTopology(engine, TOPOLOGY)).lines);
+    await engine.close();
+    const norm = (lines: string[]) => lines.filter((l) => l !== "").map((l) => l.replace(/[0-9a-f]{32}/g, "<id>"));
+    assert.deepEqual(ours.map(norm), theirs.map(norm));
   });
 
   it("builds an installation with heketi-cli (topology load, 4 volumes, an expansion) and exports it with `heketi db export`", async function () {
