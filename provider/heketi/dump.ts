@@ -749,6 +749,9 @@ export function planImport(dump: HeketiDumpIn, opts: ImportOptions = {}): Plan {
     const gid = P.check(Gid, v.Info.gid, `${f}.Info.gid`);
     const snap = v.Info.snapshot;
     const snapshotFactor = P.check(SnapshotFactor, snap?.enable ? snap.factor || 1.5 : 1, `${f}.Info.snapshot.factor`);
+    if (name === "heketidbstorage") {
+      warnings.push("volume heketidbstorage holds Heketi's own database (setup-openshift-heketi-storage): imported like any volume; delete it once Heketi is retired (Heketi itself refuses to)");
+    }
     if (v.Info.block) warnings.push(`volume ${v.Info.name}: a block-hosting volume (without block volumes); imported as a file volume`);
 
     // options: drop Heketi's empty entries and its private options modelled elsewhere

@@ -58,6 +58,7 @@ export const MOCK_DEVICE_KIB = 500 * GiB;
 export function glusterVolumeInfoXml(dump: HeketiDumpIn, setSizes: Record<string, number>): string {
   const vols = Object.values(dump.volumeentries).map((v) => {
     const setSize = setSizes[v.Info.name];
+    if (!(setSize > 0)) throw new Error(`glusterVolumeInfoXml: no set size for volume ${v.Info.name}`);
     const bricks = v.Bricks.map((id) => dump.brickentries[id]);
     // deal bricks into sets: each set takes one brick per distinct node, arbiters last
     const pool = [...bricks].sort((a, b) => a.SubType - b.SubType || (a.Info.id < b.Info.id ? -1 : 1));

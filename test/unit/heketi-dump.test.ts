@@ -20,7 +20,7 @@ type Json = any;
 const fixture = (): Json => JSON.parse(fs.readFileSync(FIXTURE, "utf8"));
 const SET_SIZES = { data: 3, arb: 3, ec: 3, grow: 3 };
 /** What `gluster volume info --xml` would answer for the fixture's volumes. */
-const glusterOf = (dump: Json) => parseVolumeInfoXml(glusterVolumeInfoXml(parseHeketiDump(dump), SET_SIZES));
+const glusterOf = (dump: Json, sizes: Record<string, number> = SET_SIZES) => parseVolumeInfoXml(glusterVolumeInfoXml(parseHeketiDump(dump), sizes));
 const volumeNamed = (dump: Json, name: string): [string, Json] => Object.entries(dump.volumeentries).find(([, v]) => (v as Json).Info.name === name) as [string, Json];
 
 function emptyLedger(): Ledger {
@@ -93,6 +93,26 @@ describe("heketi db dump: migrating a Heketi installation into the ledger, and b
       const again = exportDump(ledger);
       assert.deepEqual(again, withoutHeketiNoise(fixture()));
       assert.equal(JSON.stringify(again.brickentries), JSON.stringify(fixture().brickentries), "even the key order of Heketi's entries");
+      ledger.close();
+    });
+
+    it("says what it kept as exported but an operator should know: Heketi's own db volume, a block-hosting volume, a non-IPv4 storage host, accounting drift", function () {
+      const dump = fixture();
+      const [, ec] = volumeNamed(dump, "ec");
+      ec.Info.name = "heketidbstorage";
+      ec.Info.block = true;
+      const [nodeId, node] = Object.entries(dump.nodeentries)[2] as [string, Json];
+      node.Info.hostnames.storage = ["storage3.example.com"];
+      const dev = Object.values(dump.deviceentries)[0] as Json;
+      dev.Info.storage.free -= 4096;
+      const ledger = emptyLedger();
+      const report = importDump(ledger, dump, { glusterVolumes: glusterOf(dump, { ...SET_SIZES, heketidbstorage: 3 }) });
+      const has = (re: RegExp) => assert.ok(report.warnings.some((w) => re.test(w)), `${re} in ${JSON.stringify(report.warnings, null, 1)}`);
+      has(/heketidbstorage holds Heketi's own database/);
+      has(/heketidbstorage: a block-hosting volume \(without block volumes\); imported as a file volume/);
+      has(/storage hostname storage3\.example\.com is not an IPv4 address/);
+      has(new RegExp(`device ${dev.Info.name} \\[${dev.Info.id}\\]: total .* is not free .* \\+ used`));
+      assert.equal(ledger.getNode(nodeId).storageHost, "storage3.example.com");
       ledger.close();
     });
 
