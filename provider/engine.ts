@@ -8,6 +8,7 @@ import { defaultLimits } from "./placement";
 import { EngineSettings, makeSerializer, OpContext } from "./operations/context";
 import { recover, RecoveryResult } from "./operations/recovery";
 import * as readback from "./operations/readback";
+import * as states from "./operations/states";
 import * as topo from "./operations/topology-ops";
 import * as vol from "./operations/volume";
 
@@ -96,11 +97,29 @@ export class Engine {
   removeDevice(id: string, opts: topo.RemoveDeviceOptions = {}) {
     return topo.removeDevice(this.ctx, id, opts);
   }
+  /** Node state: online ↔ offline; offline → failed moves every brick off each of its devices first. */
+  setNodeState(id: string, state: string, opts: { healCheck?: boolean } = {}) {
+    return this.ctx.serialize(`state:${id}`, () => states.setNodeState(this.ctx, id, state, opts));
+  }
+  /** Device state: online ↔ offline; offline → failed moves its bricks elsewhere; failed → offline. */
+  setDeviceState(id: string, state: string, opts: { healCheck?: boolean } = {}) {
+    return this.ctx.serialize(`state:${id}`, () => states.setDeviceState(this.ctx, id, state, opts));
+  }
   createVolume(input: VolumeCreateInput) {
     return vol.createVolume(this.ctx, input);
   }
+  /** createVolume's two halves: throws at once for bad input / no space / name in use; `done` settles when built. */
+  startCreateVolume(input: VolumeCreateInput) {
+    return vol.startCreateVolume(this.ctx, input);
+  }
   expandVolume(id: string, addGiB: number) {
     return vol.expandVolume(this.ctx, id, addGiB);
+  }
+  startExpandVolume(id: string, addGiB: number) {
+    return vol.startExpandVolume(this.ctx, id, addGiB);
+  }
+  startDeleteVolume(id: string) {
+    return vol.startDeleteVolume(this.ctx, id);
   }
   setVolumeOptions(id: string, options: GlusterOption[]) {
     return vol.setVolumeOptions(this.ctx, id, options);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command, on a fresh machine as on a warm one: installs Node 22 and the npm
 # dependencies, builds the Pulumi CLI and Heketi from Go modules (cached), compiles, brings the QEMU lab
-# up (image and snapshot cached), and runs the unit and smoke tests. PGFS_KEEP_LAB=1 leaves the lab running.
+# up (image and snapshot cached), and runs the unit, smoke, contract, lab and end-to-end tests. PGFS_KEEP_LAB=1 leaves the lab running.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -10,7 +10,8 @@ phase() { local name=$1; shift; local t=$(date +%s); "$@"; echo "TIMING $name $(
 phase setup-node bash scripts/setup-node.sh
 phase build-pulumi bash scripts/build-pulumi.sh
 phase build-heketi bash scripts/build-heketi.sh
+phase build-contract bash scripts/build-contract.sh
 phase compile node node_modules/typescript/bin/tsc -p tsconfig.json
 if [ "${PGFS_KEEP_LAB:-0}" != 1 ]; then trap 'node dist/provider/cli/main.js lab down || true' EXIT; fi
 phase lab-up node dist/provider/cli/main.js lab up
-phase tests node node_modules/mocha/bin/mocha.js "$@" 'dist/test/unit/**/*.test.js' 'dist/test/smoke/**/*.test.js' 'dist/test/lab/**/*.test.js' 'dist/test/e2e/**/*.test.js'
+phase tests node node_modules/mocha/bin/mocha.js "$@" 'dist/test/unit/**/*.test.js' 'dist/test/smoke/**/*.test.js' 'dist/test/contract/**/*.test.js' 'dist/test/lab/**/*.test.js' 'dist/test/e2e/**/*.test.js'

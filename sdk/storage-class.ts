@@ -9,9 +9,13 @@ export interface StorageClassArgs {
   clusterIds?: pulumi.Input<pulumi.Input<string>[]>;
   /** The Heketi-compatible REST endpoint, e.g. http://10.0.0.5:8080 (scheme required). */
   restUrl: pulumi.Input<string>;
-  /** JWT issuer: Kubernetes must use `admin` in practice (Heketi's `user` cannot poll /queue). */
+  /**
+   * JWT issuer, default `admin`. Against real Heketi it must be `admin` (Heketi's `user` cannot even poll
+   * /queue); against `pulumi-glusterfs serve` use `user` with the user key: that role may do exactly what
+   * the provisioner does (volumes, its queue entries, cluster and node reads) and the admin key stays out of Kubernetes.
+   */
   restUser?: pulumi.Input<string>;
-  /** The REST key (the server's admin key); stored in a Secret of type kubernetes.io/glusterfs. Pass a Pulumi secret. */
+  /** The REST key of `restUser` (admin or user key); stored in a Secret of type kubernetes.io/glusterfs. Pass a Pulumi secret. */
   restKey?: pulumi.Input<string>;
   /** Default: true when restKey is given. */
   restAuthEnabled?: pulumi.Input<boolean>;

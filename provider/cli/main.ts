@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { readLabDescription } from "../lab/description";
 import { labDown, labStatus, labUp } from "../lab/lab";
 import type { LabOptionsInput } from "../lab/settings";
+import { serve, SERVE_USAGE } from "./serve";
 
 const USAGE = `usage: pulumi-glusterfs <command>
 
@@ -12,7 +13,7 @@ const USAGE = `usage: pulumi-glusterfs <command>
   lab down                stop the lab's VMs and remove their disks
   lab status              per node: ready / running / crashed
   lab ssh <node> [cmd]    open a shell (or run cmd) on a lab node, host key pinned
-`;
+${SERVE_USAGE}`;
 
 async function lab(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -79,6 +80,8 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case "lab":
       return lab(rest);
+    case "serve":
+      return serve(rest);
     default:
       process.stderr.write(USAGE);
       return cmd ? 2 : 0;

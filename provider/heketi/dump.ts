@@ -66,6 +66,29 @@ export const HEKETI_CHANGE = {
   ExpandBlockVolume: 14,
 } as const;
 
+/** Heketi's `type_name` of a pending operation type (GET /operations/pending). */
+export function heketiOperationName(type: number): string {
+  return OP_TYPE_NAME[type] && type !== 0 ? OP_TYPE_NAME[type] : "unknown";
+}
+
+/** Heketi's description of a change (GET /operations/pending/{id} `changes[].description`), as v10.3.0 prints them. */
+export const HEKETI_CHANGE_DESCRIPTION: Record<number, string> = {
+  [HEKETI_CHANGE.AddBrick]: "Add brick",
+  [HEKETI_CHANGE.AddVolume]: "Add volume",
+  [HEKETI_CHANGE.DeleteBrick]: "Delete brick",
+  [HEKETI_CHANGE.DeleteVolume]: "Delete volume",
+  [HEKETI_CHANGE.ExpandVolume]: "Expand volume",
+  [HEKETI_CHANGE.AddBlockVolume]: "Add block volume",
+  [HEKETI_CHANGE.DeleteBlockVolume]: "Delete block volume",
+  [HEKETI_CHANGE.RemoveDevice]: "Remove device",
+  [HEKETI_CHANGE.CloneVolume]: "Clone volume from",
+  [HEKETI_CHANGE.SnapshotVolume]: "Snapshot volume",
+  [HEKETI_CHANGE.AddVolumeClone]: "Expand volume to",
+  [HEKETI_CHANGE.ChildOperation]: "Performing child operation",
+  [HEKETI_CHANGE.ParentOperation]: "Belongs to parent operation",
+  [HEKETI_CHANGE.ExpandBlockVolume]: "Expand block volume",
+};
+
 /** Brick `SubType`: 0 unknown (dbs older than DB_BRICK_HAS_SUBTYPE_FIELD), 1 normal, 2 arbiter. */
 export const HEKETI_SUBTYPE = { unknown: 0, normal: 1, arbiter: 2 } as const;
 
@@ -262,7 +285,7 @@ function volumeEntry(ledger: Ledger, v: VolumeRow, bricks: BrickRow[], pending: 
       name: v.name,
       durability: durabilityOf(v),
       ...(v.gid ? { gid: v.gid } : {}),
-      snapshot: { enable: f > 1, factor: f },
+      snapshot: { enable: v.snapshotEnable, factor: f },
       id: v.id,
       cluster: v.clusterId,
       mount: mountOf(ledger, v),
@@ -543,7 +566,7 @@ interface Plan {
   clusters: Array<{ id: string; file: boolean; block: boolean }>;
   nodes: Array<Omit<NodeRow, "createdAt" | "opId">>;
   devices: Array<Omit<DeviceRow, "createdAt" | "opId">>;
-  volumes: Array<Omit<VolumeRow, "createdAt">>;
+  volumes: Array<Omit<VolumeRow, "createdAt">>; // snapshotEnable: Heketi's, as requested
   bricks: BrickRow[];
   skipped: ImportReport["skipped"];
   warnings: string[];
@@ -793,7 +816,9 @@ export function planImport(dump: HeketiDumpIn, opts: ImportOptions = {}): Plan {
     }
     const sets = brickSets(P, f, k, name, v, durability, mine, dump, opts.glusterVolumes, warnings);
     if (!sets) continue;
-    volumes.push({ id: k, clusterId: v.Info.cluster, name, sizeGiB, durability, gid, snapshotFactor, options: [...options.values()], state: "online", opId: null });
+    volumes.push({
+      id: k, clusterId: v.Info.cluster, name, sizeGiB, durability, gid, snapshotFactor, snapshotEnable: snap?.enable ?? false, options: [...options.values()], state: "online", opId: null,
+    });
     sets.forEach((set, setIndex) =>
       set.forEach((id, position) => {
         const row = brickRowFrom(P, id, dump, k, v.Info.cluster, durability, position === set.length - 1);

@@ -109,7 +109,7 @@ export function volumeInfo(ledger: Ledger, id: string): VolumeInfo {
     durability: durabilityOf(v),
     ...(v.gid ? { gid: v.gid } : {}),
     glustervolumeoptions: optionsOf(v),
-    snapshot: { enable: v.snapshotFactor > 1, factor: v.snapshotFactor },
+    snapshot: { enable: v.snapshotEnable, factor: v.snapshotFactor },
     id: v.id,
     cluster: v.clusterId,
     mount: mountOf(ledger, v),

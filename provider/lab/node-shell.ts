@@ -23,7 +23,7 @@ export interface ShellResult {
 export class NodeShell {
   private constructor(private readonly client: Client) {}
 
-  static connect(t: ShellTarget, timeoutMs = 8000): Promise<NodeShell> {
+  static connect(t: ShellTarget, timeoutMs = 30_000): Promise<NodeShell> {
     return new Promise((resolve, reject) => {
       const c = new Client();
       let seen = "";

@@ -25,6 +25,8 @@ export interface DeviceRow {
 export interface VolumeRow {
   id: string; clusterId: string; name: string; sizeGiB: number; durability: Durability; gid: number;
   snapshotFactor: number; options: GlusterOption[]; state: VolumeState; opId: string | null; createdAt: string;
+  /** Heketi's snapshot.enable as requested (thin pools are sized by the factor either way). */
+  snapshotEnable: boolean;
 }
 export interface BrickRow {
   id: string; volumeId: string; deviceId: string; nodeId: string; path: string; sizeKiB: number; tpKiB: number;
@@ -186,13 +188,13 @@ export class Ledger {
   }
 
   // ---- volumes
-  insertVolume(v: Omit<VolumeRow, "createdAt">): VolumeRow {
+  insertVolume(v: Omit<VolumeRow, "createdAt" | "snapshotEnable"> & { snapshotEnable?: boolean }): VolumeRow {
     const dup = this.db.prepare("SELECT id FROM volumes WHERE cluster_id = ? AND name = ?").get(v.clusterId, v.name) as { id: string } | undefined;
     if (dup) throw new ConflictError(`Volume name '${v.name}' already in use`);
-    const row: VolumeRow = { ...v, createdAt: now() };
+    const row: VolumeRow = { ...v, snapshotEnable: v.snapshotEnable ?? v.snapshotFactor > 1, createdAt: now() };
     this.db
-      .prepare("INSERT INTO volumes(id, cluster_id, name, size_gib, durability, gid, snapshot_factor, options, state, op_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
-      .run(row.id, row.clusterId, row.name, row.sizeGiB, j(row.durability), row.gid, row.snapshotFactor, j(row.options), row.state, row.opId, row.createdAt);
+      .prepare("INSERT INTO volumes(id, cluster_id, name, size_gib, durability, gid, snapshot_factor, snapshot_enable, options, state, op_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
+      .run(row.id, row.clusterId, row.name, row.sizeGiB, j(row.durability), row.gid, row.snapshotFactor, row.snapshotEnable ? 1 : 0, j(row.options), row.state, row.opId, row.createdAt);
     return row;
   }
   findVolume(id: string): VolumeRow | undefined {
@@ -307,6 +309,7 @@ function volumeRow(r: Record<string, unknown>): VolumeRow {
     id: r.id as string, clusterId: r.cluster_id as string, name: r.name as string, sizeGiB: r.size_gib as number,
     durability: JSON.parse(r.durability as string), gid: r.gid as number, snapshotFactor: r.snapshot_factor as number,
     options: JSON.parse(r.options as string), state: r.state as VolumeState, opId: r.op_id as string | null, createdAt: r.created_at as string,
+    snapshotEnable: r.snapshot_enable === null || r.snapshot_enable === undefined ? (r.snapshot_factor as number) > 1 : r.snapshot_enable === 1,
   };
 }
 function brickRow(r: Record<string, unknown>): BrickRow {

@@ -138,6 +138,8 @@ export const VolumeCreate = z.object({
   durability: Durability.default({ type: "replicate", replica: 3, arbiter: false }),
   gid: Gid.default(0),
   snapshotFactor: SnapshotFactor.default(1),
+  /** Heketi's snapshot.enable, recorded as requested (default: factor > 1). */
+  snapshotEnable: z.boolean().optional(),
   options: z.array(GlusterOption).default([]),
   zoneChecking: ZoneChecking.optional(),
   deviceTagMatch: z.string().regex(/^[A-Za-z0-9_.-]{1,32}!?=[\x20-\x7e]{0,64}$/, "must be key=value or key!=value").optional(),

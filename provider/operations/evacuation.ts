@@ -26,18 +26,23 @@ export interface EvacuationPlan {
   /** The device's state before the evacuation, restored when it stops early. */
   previousState: DeviceState;
   healCheck: boolean;
+  /** Heketi's `device remove`: leave the emptied device in state failed (VG kept) instead of removing it. */
+  keepDevice?: boolean;
   move: BrickMove | null;
   moved: Array<{ oldBrickId: string; newBrickId: string }>;
 }
 
-export async function evacuateDevice(ctx: OpContext, deviceId: string, opts: { healCheck: boolean }): Promise<void> {
+export async function evacuateDevice(ctx: OpContext, deviceId: string, opts: { healCheck: boolean; keepDevice?: boolean }): Promise<void> {
   const started = ctx.ledger.immediate(() => {
     const d = ctx.ledger.getDevice(deviceId);
     if (d.opId || !["online", "offline", "failed"].includes(d.state)) {
       throw new ConflictError(`device ${d.path} [${d.id}] is ${d.state} (operation ${d.opId}); wait for that operation to finish`);
     }
     const bricks = evacuationOrder(ctx, d.id);
-    if (!bricks.length) return null;
+    if (!bricks.length) {
+      if (opts.keepDevice) ctx.ledger.updateDevice(d.id, { state: "failed" });
+      return null;
+    }
     // Refuse up front, changing nothing, when some brick could not be moved.
     const node = ctx.ledger.getNode(d.nodeId);
     const topo = topologySnapshot(ctx.ledger, node.clusterId, { excludeDevices: [d.id] });
@@ -48,18 +53,25 @@ export async function evacuateDevice(ctx: OpContext, deviceId: string, opts: { h
       const target = topo.nodes.flatMap((n) => n.devices).find((x) => x.id === placed.deviceId)!;
       target.freeKiB -= placed.needKiB; // later bricks see the space this one takes
     }
-    const plan: EvacuationPlan = { deviceId: d.id, previousState: d.state, healCheck: opts.healCheck, move: null, moved: [] };
+    const plan: EvacuationPlan = { deviceId: d.id, previousState: d.state, healCheck: opts.healCheck, keepDevice: opts.keepDevice, move: null, moved: [] };
     const op = ctx.ledger.beginOperation("evacuate-device", d.id, plan);
     ctx.ledger.updateDevice(d.id, { state: "removing", opId: op.id });
     return { op, total: bricks.length };
   });
-  if (!started) return removeDevice(ctx, deviceId);
+  if (!started) return opts.keepDevice ? undefined : removeDevice(ctx, deviceId);
   const { op, total } = started;
   ctx.log(`evacuating device ${deviceId}: ${total} brick(s) to move`);
   for (let moved = 0; ; moved++) {
     const next = evacuationOrder(ctx, deviceId)[0];
     if (!next) break;
     await moveBrick(ctx, op.id, next, { moved, total: Math.max(total, moved + 1) });
+  }
+  if (opts.keepDevice) {
+    ctx.ledger.immediate(() => {
+      ctx.ledger.updateDevice(deviceId, { state: "failed", opId: null });
+      ctx.ledger.setOperationStatus(op.id, "done");
+    });
+    return;
   }
   try {
     await forgetDevice(ctx, deviceId);
@@ -338,7 +350,8 @@ export async function recoverEvacuation(ctx: OpContext, op: OperationRow): Promi
   const d = ctx.ledger.findDevice(plan.deviceId);
   if (!d) return "finished";
   if (!ctx.ledger.listBricksOnDevice(d.id).length) {
-    await forgetDevice(ctx, d.id);
+    if (plan.keepDevice) ctx.ledger.immediate(() => ctx.ledger.updateDevice(d.id, { state: "failed", opId: null }));
+    else await forgetDevice(ctx, d.id);
     return "finished";
   }
   ctx.ledger.immediate(() => ctx.ledger.updateDevice(d.id, { state: plan.previousState, opId: null }));

@@ -46,6 +46,9 @@ export interface LiveDevice {
   /** size of the block device itself (greater than totalKiB when the disk was grown) */
   sizeOnNodeKiB: number | null;
   vgFreeKiB: number;
+  /** the VG as LVM counts it: extents × extent size, in KiB */
+  vgTotalKiB: number;
+  vgUsedKiB: number;
 }
 
 /** The device's VG as LVM reports it; undefined when the ledger or the node no longer has it. */
@@ -58,7 +61,7 @@ export async function inspectDevice(ctx: OpContext, deviceId: string): Promise<L
   if (s.get("vg")?.rc !== 0) return undefined;
   const vg = parseVgDisplay(s.get("vg")!.output);
   const pv = s.get("pvs")?.rc === 0 ? parsePvsReport(s.get("pvs")!.output)[0] : undefined;
-  return { id: d.id, totalKiB: d.totalKiB, freeKiB: d.freeKiB, usedKiB: d.usedKiB, sizeOnNodeKiB: pv?.devSizeKiB ?? null, vgFreeKiB: vg.freeKiB };
+  return { id: d.id, totalKiB: d.totalKiB, freeKiB: d.freeKiB, usedKiB: d.usedKiB, sizeOnNodeKiB: pv?.devSizeKiB ?? null, vgFreeKiB: vg.freeKiB, vgTotalKiB: vg.totalKiB, vgUsedKiB: vg.allocatedKiB };
 }
 
 export interface LiveVolume {

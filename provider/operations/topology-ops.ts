@@ -144,17 +144,30 @@ export async function addDevice(ctx: OpContext, input: unknown): Promise<DeviceR
     ctx,
     op,
     [
-      { name: "check the device is empty", run: () => checkEmpty(ctx, node, req.path, req.destroyData) },
+      { name: CHECK_EMPTY, run: () => checkEmpty(ctx, node, req.path, req.destroyData) },
       { name: "pvcreate + vgcreate", run: async () => void (info = S.parseDeviceInfo(await runScript(ctx, node, S.deviceSetup(ctx, device.id, req.path, req.destroyData)))) },
     ],
     {
-      rollback: () => forgetDevice(ctx, device.id),
+      rollback: () => forgetDevice(ctx, device.id, { teardown: setupMayHaveRun(ctx, device.id) }),
       finalize: () => {
         ctx.ledger.updateDevice(device.id, { state: "online", totalKiB: info!.totalKiB, freeKiB: info!.freeKiB, usedKiB: info!.usedKiB, extentKiB: info!.extentKiB, pvUuid: info!.pvUuid, opId: null });
         return ctx.ledger.getDevice(device.id);
       },
     },
   );
+}
+
+const CHECK_EMPTY = "check the device is empty";
+
+/**
+ * Whether a device add got past its emptiness check, i.e. may have changed the disk. A refused
+ * device (someone else's VG or PV, a file system) must be left exactly as it was: tearing it down
+ * would `pvremove` a PV that is not ours.
+ */
+function setupMayHaveRun(ctx: OpContext, deviceId: string): boolean {
+  const opId = ctx.ledger.findDevice(deviceId)?.opId;
+  if (!opId) return true;
+  return ctx.ledger.listSteps(opId).some((s) => s.name === CHECK_EMPTY && s.status === "done");
 }
 
 async function checkEmpty(ctx: OpContext, node: NodeRow, path: string, destroyData: boolean): Promise<void> {
@@ -167,12 +180,12 @@ async function checkEmpty(ctx: OpContext, node: NodeRow, path: string, destroyDa
   }
 }
 
-/** Tear a device's VG/PV down (idempotent; only the VG we named vg_<id>) and drop its row. */
-export async function forgetDevice(ctx: OpContext, deviceId: string): Promise<void> {
+/** Tear a device's VG/PV down (idempotent; only the VG we named vg_<id>) and drop its row; `teardown: false` only drops the row. */
+export async function forgetDevice(ctx: OpContext, deviceId: string, opts: { teardown?: boolean } = {}): Promise<void> {
   const d = ctx.ledger.findDevice(deviceId);
   if (!d) return;
   const node = ctx.ledger.getNode(d.nodeId);
-  await runScript(ctx, node, S.deviceTeardown(ctx, d.id, d.path));
+  if (opts.teardown ?? true) await runScript(ctx, node, S.deviceTeardown(ctx, d.id, d.path));
   ctx.ledger.immediate(() => ctx.ledger.deleteDevice(d.id));
 }
 
@@ -225,6 +238,6 @@ export async function removeDevice(ctx: OpContext, deviceId: string, opts: Remov
 export const topologyRecovery = {
   "add-node": (ctx: OpContext, plan: { nodeId: string; member: string | null }) => forgetNode(ctx, plan.nodeId, plan.member),
   "remove-node": (ctx: OpContext, plan: { nodeId: string }) => forgetNode(ctx, plan.nodeId, null),
-  "add-device": (ctx: OpContext, plan: { deviceId: string }) => forgetDevice(ctx, plan.deviceId),
+  "add-device": (ctx: OpContext, plan: { deviceId: string }) => forgetDevice(ctx, plan.deviceId, { teardown: setupMayHaveRun(ctx, plan.deviceId) }),
   "remove-device": (ctx: OpContext, plan: { deviceId: string }) => forgetDevice(ctx, plan.deviceId),
 };

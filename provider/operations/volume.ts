@@ -14,8 +14,19 @@ export class AllocationError extends EngineError {
   }
 }
 
+/** An operation whose synchronous part (validation, placement, space reserved: Heketi's "build") is done; `done` settles when its remote part has run. */
+export interface Started<T> {
+  volume: VolumeRow;
+  done: Promise<T>;
+}
+
 /** Create a volume: place bricks (reserving space atomically), build them on every node in parallel, then gluster create/options/start. */
 export async function createVolume(ctx: OpContext, input: VolumeCreateInput): Promise<VolumeRow> {
+  return startCreateVolume(ctx, input).done;
+}
+
+/** createVolume in two parts: bad input, no space or a name in use throw here, before anything runs remotely. */
+export function startCreateVolume(ctx: OpContext, input: VolumeCreateInput): Started<VolumeRow> {
   const req = validate(VolumeCreate, input, "invalid volume request");
   const { op, volume } = ctx.ledger.immediate(() => {
     const clusters = req.clusters.length ? req.clusters.map((id) => ctx.ledger.getCluster(id)) : ctx.ledger.listClusters();
@@ -48,7 +59,7 @@ export async function createVolume(ctx: OpContext, input: VolumeCreateInput): Pr
       }
       const v = ctx.ledger.insertVolume({
         id: volumeId, clusterId: cluster.id, name, sizeGiB: req.sizeGiB, durability: req.durability, gid: req.gid,
-        snapshotFactor: req.snapshotFactor, options: req.options, state: "creating", opId: null,
+        snapshotFactor: req.snapshotFactor, snapshotEnable: req.snapshotEnable, options: req.options, state: "creating", opId: null,
       });
       const o = ctx.ledger.beginOperation("create-volume", v.id, { volumeId: v.id, clusterId: cluster.id });
       ctx.ledger.updateVolume(v.id, { opId: o.id });
@@ -60,7 +71,7 @@ export async function createVolume(ctx: OpContext, input: VolumeCreateInput): Pr
     );
   });
   const bricks = ctx.ledger.listBricks(volume.id);
-  return runJournaled(
+  const done = runJournaled(
     ctx,
     op,
     [
@@ -76,10 +87,16 @@ export async function createVolume(ctx: OpContext, input: VolumeCreateInput): Pr
       },
     },
   );
+  return { volume, done };
 }
 
 /** Grow a volume by `addGiB`: new brick sets, add-brick (the commit point), then rebalance. */
 export async function expandVolume(ctx: OpContext, volumeId: string, addGiB: number): Promise<VolumeRow> {
+  return startExpandVolume(ctx, volumeId, addGiB).done;
+}
+
+/** expandVolume in two parts: a busy volume or no space throws here, before anything runs remotely. */
+export function startExpandVolume(ctx: OpContext, volumeId: string, addGiB: number): Started<VolumeRow> {
   if (!Number.isInteger(addGiB) || addGiB < 1) throw new ValidationError([{ field: "expandSize", rule: "must be a whole number of GiB, at least 1" }]);
   const { op, volume, newBricks } = ctx.ledger.immediate(() => {
     const v = ctx.ledger.getVolume(volumeId);
@@ -102,7 +119,7 @@ export async function expandVolume(ctx: OpContext, volumeId: string, addGiB: num
     insertBricks(ctx, v.id, placement, firstSet, o.id);
     return { op: o, volume: v, newBricks: ctx.ledger.listBricksOfOperation(o.id) };
   });
-  return runJournaled(
+  const done = runJournaled(
     ctx,
     op,
     [
@@ -115,6 +132,7 @@ export async function expandVolume(ctx: OpContext, volumeId: string, addGiB: num
       finalize: () => finishExpansion(ctx, volume.id, op.id, addGiB),
     },
   );
+  return { volume, done };
 }
 
 /** Set gluster options on a volume (and reset the keys that were removed). */
@@ -135,6 +153,11 @@ export async function setVolumeOptions(ctx: OpContext, volumeId: string, options
 
 /** Delete a volume: stop and delete it in gluster, tear its bricks down, free the space. Idempotent. */
 export async function deleteVolume(ctx: OpContext, volumeId: string): Promise<void> {
+  return startDeleteVolume(ctx, volumeId).done;
+}
+
+/** deleteVolume in two parts: a busy or unknown volume throws here, before anything runs remotely. */
+export function startDeleteVolume(ctx: OpContext, volumeId: string): Started<void> {
   const { op, volume } = ctx.ledger.immediate(() => {
     const v = ctx.ledger.getVolume(volumeId);
     if (v.state === "creating" || v.state === "expanding" || (v.state === "online" && v.opId)) {
@@ -145,10 +168,11 @@ export async function deleteVolume(ctx: OpContext, volumeId: string): Promise<vo
     ctx.ledger.updateVolume(v.id, { state: "deleting", opId: o.id });
     return { op: ctx.ledger.getOperation(o.id), volume: v };
   });
-  await runJournaled(ctx, op, [{ name: "delete volume and bricks", run: () => cleanVolume(ctx, volume.id, {}) }], {
+  const done = runJournaled(ctx, op, [{ name: "delete volume and bricks", run: () => cleanVolume(ctx, volume.id, {}) }], {
     rollback: async () => undefined,
     finalize: () => undefined,
   });
+  return { volume, done };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { Ledger } from "../../provider/ledger/ledger";
-import { exportDump, importDump, parseHeketiDump } from "../../provider/heketi/dump";
+import { exportDump, HEKETI_CHANGE_DESCRIPTION, heketiOperationName, importDump, parseHeketiDump } from "../../provider/heketi/dump";
 import { parseVolumeInfoXml } from "../../provider/commands/parsers";
 import { repoRoot } from "../../provider/lab/paths";
 import { checkImported, glusterVolumeInfoXml, TOPOLOGY, VOLUME_COMMANDS } from "../support/heketi-dump-scenario";
@@ -231,6 +231,9 @@ describe("heketi db export/import: migrating a real Heketi (heketi + heketi-cli 
         const info = (await r.json()) as { type_name: string; status: string; changes: Array<{ id: string; description: string }> };
         assert.equal(info.status, "stale", "heketi marks every pending operation stale when it starts");
         seen[id] = { type: info.type_name, changes: [...new Set(info.changes.map((c) => c.description))] };
+        // our tables say what heketi says
+        assert.equal(heketiOperationName(dump.pendingoperations[id].Type), info.type_name);
+        assert.deepEqual(info.changes.map((c) => c.description), dump.pendingoperations[id].Actions.map((a) => HEKETI_CHANGE_DESCRIPTION[a.Change]));
       }
       const byType = Object.fromEntries(Object.values(seen).map((x) => [x.type, x.changes]));
       assert.deepEqual(byType, {

@@ -1,0 +1,93 @@
+/**
+ * `pulumi-glusterfs serve`: the Heketi-compatible REST server over the engine and its ledger.
+ * Configuration: a heketi.json-style file (--config), HEKETI_* environment variables, then flags.
+ */
+import { parseArgs } from "node:util";
+import { Engine } from "../engine";
+import type { Executor } from "../exec/executor";
+import { SimExecutor } from "../exec/sim-executor";
+import { loadServeConfig, ServeConfig } from "../rest/config";
+import { createRestServer } from "../rest/server";
+
+export const SERVE_USAGE = `  serve [--config heketi.json] [--host ADDR] [--port N] [--ledger FILE]
+        [--admin-key K --user-key K | --disable-auth] [--user-role provisioner|heketi]
+        [--executor ssh|mock] [--ssh-key FILE] [--ssh-user U] [--ssh-port N] [--ssh-sudo]
+        [--known-hosts FILE] [--max-inflight N]
+                          the Heketi-compatible REST API (heketi-cli, Kubernetes) on the engine
+`;
+
+/** The executor: SSH, or (`mock`) simulated nodes that learn their storage address when added. */
+export function executorFor(c: ServeConfig): { executor?: Executor; beforeNodeAdd?: (manage: string, storage: string) => void } {
+  if (c.executor === "ssh") return {}; // the engine's default SshExecutor
+  const sim = new SimExecutor({ deviceSizeGiB: c.mockDeviceSizeGiB, rootDisk: null });
+  return { executor: sim, beforeNodeAdd: (manage, storage) => sim.hosts().includes(manage) || sim.addHost(manage, { storageHost: storage }) };
+}
+
+export function engineFor(c: ServeConfig, executor: Executor | undefined, log: (m: string) => void): Engine {
+  return new Engine({
+    ledgerPath: c.ledgerPath,
+    executor,
+    ssh: {
+      user: c.ssh.user,
+      port: c.ssh.port,
+      sudo: c.ssh.sudo,
+      privateKeyPath: c.ssh.keyFile,
+      knownHostsPath: c.ssh.knownHostsPath,
+      privateKey: c.executor === "mock" ? "mock-executor" : undefined,
+    },
+    log,
+  });
+}
+
+export async function serve(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: "string" },
+      host: { type: "string" },
+      port: { type: "string" },
+      ledger: { type: "string" },
+      "disable-auth": { type: "boolean" },
+      "admin-key": { type: "string" },
+      "user-key": { type: "string" },
+      "user-role": { type: "string" },
+      executor: { type: "string" },
+      "ssh-key": { type: "string" },
+      "ssh-user": { type: "string" },
+      "ssh-port": { type: "string" },
+      "ssh-sudo": { type: "boolean" },
+      "known-hosts": { type: "string" },
+      "max-inflight": { type: "string" },
+    },
+    strict: true,
+  });
+  const config = loadServeConfig({
+    config: values.config, host: values.host, port: values.port, ledger: values.ledger, disableAuth: values["disable-auth"],
+    adminKey: values["admin-key"], userKey: values["user-key"], userRole: values["user-role"], executor: values.executor,
+    sshKey: values["ssh-key"], sshUser: values["ssh-user"], sshPort: values["ssh-port"], sshSudo: values["ssh-sudo"],
+    knownHosts: values["known-hosts"], maxInflight: values["max-inflight"],
+  });
+  const log = (m: string) => process.stderr.write(`${new Date().toISOString()} ${m}\n`);
+  if (config.disableAuth) log("WARNING: started with --disable-auth: every request is admin");
+  const { executor, beforeNodeAdd } = executorFor(config);
+  const engine = engineFor(config, executor, log);
+  for (const r of await engine.recover()) log(`recovered operation ${r.id} (${r.type}): ${r.action}${r.error ? `: ${r.error}` : ""}`);
+  const dumpModule = "../heketi/dump"; // merged from the import branch
+  const { exportDump } = (await import(dumpModule).catch(() => ({ exportDump: undefined }))) as { exportDump?: (l: Engine["ledger"]) => unknown };
+  const server = createRestServer({ engine, config, log, dump: exportDump ? () => exportDump(engine.ledger) : undefined, beforeNodeAdd });
+  const addr = await server.listen();
+  log(`serving the Heketi API on ${server.url()} (ledger ${config.ledgerPath}, executor ${config.executor}, auth ${config.disableAuth ? "off" : `on, user role: ${config.userRole}`})`);
+  void addr;
+  process.on("SIGUSR2", () => {
+    server.setAdminState("normal");
+    log("admin state reset to normal (SIGUSR2)");
+  });
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await server.close();
+  await engine.close();
+  return 0;
+}

@@ -1,0 +1,127 @@
+/**
+ * `serve` configuration: a heketi.json-like file (the keys Heketi operators know), HEKETI_* environment
+ * overrides, then command-line flags; validated with zod so a bad value stops the server with the key
+ * and the rule. Auth is on unless explicitly disabled, and the server binds to loopback unless told.
+ */
+import * as fs from "node:fs";
+import { z } from "zod";
+import { validate } from "../model/schemas";
+
+const Port = z.coerce.number().int().min(0, "must be 0 (any free port) to 65535").max(65535);
+
+export const ServeConfig = z
+  .object({
+    /** Address to listen on; loopback unless told otherwise (0.0.0.0 for Kubernetes to reach it). */
+    host: z.string().min(1).default("127.0.0.1"),
+    port: Port.default(8080),
+    ledgerPath: z.string().min(1),
+    disableAuth: z.boolean().default(false),
+    adminKey: z.string().default(""),
+    userKey: z.string().default(""),
+    /** Seconds a token's `iat` may lie in the future (Heketi: 120). */
+    iatLeewaySec: z.number().int().min(0).default(120),
+    /**
+     * What a `user` token may do. `provisioner` (default): everything the Kubernetes provisioner needs
+     * (volumes, its queue entries, cluster and node reads); `heketi`: Heketi's literal rule, exactly
+     * `/volumes` and nothing else (which no provisioner can work with: it cannot poll /queue).
+     */
+    userRole: z.enum(["provisioner", "heketi"]).default("provisioner"),
+    /** Heketi's max_inflight_operations: more concurrent throttled operations get 429 + Retry-After. */
+    maxInflight: z.number().int().min(1).default(8),
+    /** Seconds suggested in Retry-After on 429. */
+    retryAfterSec: z.number().int().min(1).default(10),
+    executor: z.enum(["ssh", "mock"]).default("ssh"),
+    /** Mock executor device size (HEKETI_MOCK_DEVICE_SIZE_GB). */
+    mockDeviceSizeGiB: z.number().int().min(1).default(500),
+    defaultState: z.enum(["normal", "read-only", "local-client"]).default("normal"),
+    ssh: z
+      .object({
+        user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a Unix user name").default("root"),
+        port: Port.default(22),
+        sudo: z.boolean().default(false),
+        keyFile: z.string().optional(),
+        knownHostsPath: z.string().optional(),
+      })
+      .default({ user: "root", port: 22, sudo: false }),
+  })
+  .superRefine((c, ctx) => {
+    if (!c.disableAuth && (!c.adminKey || !c.userKey)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["jwt"],
+        message: "Missing JWT information: give both an admin and a user key (jwt.admin.key / jwt.user.key, HEKETI_ADMIN_KEY / HEKETI_USER_KEY, --admin-key / --user-key), or start with --disable-auth",
+      });
+    }
+    if (c.executor === "ssh" && !c.ssh.keyFile) {
+      ctx.addIssue({ code: "custom", path: ["ssh", "keyFile"], message: "the ssh executor needs a private key file (sshexec.keyfile, HEKETI_SSH_KEYFILE or --ssh-key)" });
+    }
+  });
+export type ServeConfig = z.output<typeof ServeConfig>;
+
+/** The subset of Heketi's heketi.json that means something here (unknown keys are ignored, as Heketi does). */
+const HeketiJson = z.looseObject({
+  port: z.union([z.string(), z.number()]).optional(),
+  jwt: z.looseObject({ admin: z.looseObject({ key: z.string().optional() }).optional(), user: z.looseObject({ key: z.string().optional() }).optional() }).optional(),
+  default_state: z.string().optional(),
+  glusterfs: z
+    .looseObject({
+      executor: z.string().optional(),
+      db: z.string().optional(),
+      max_inflight_operations: z.number().optional(),
+      sshexec: z.looseObject({ keyfile: z.string().optional(), user: z.string().optional(), port: z.union([z.string(), z.number()]).optional(), sudo: z.boolean().optional() }).optional(),
+    })
+    .optional(),
+  // our own additions
+  host: z.string().optional(),
+  user_role: z.string().optional(),
+  known_hosts: z.string().optional(),
+});
+
+export interface ServeFlags {
+  config?: string;
+  host?: string;
+  port?: string;
+  ledger?: string;
+  disableAuth?: boolean;
+  adminKey?: string;
+  userKey?: string;
+  userRole?: string;
+  executor?: string;
+  sshKey?: string;
+  sshUser?: string;
+  sshPort?: string;
+  sshSudo?: boolean;
+  knownHosts?: string;
+  maxInflight?: string;
+}
+
+/** Merge file < environment < flags, then validate. */
+export function loadServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): ServeConfig {
+  const file = flags.config ? validate(HeketiJson, JSON.parse(fs.readFileSync(flags.config, "utf8")), `config ${flags.config}`) : {};
+  const g = file.glusterfs ?? {};
+  const pick = <T>(...xs: Array<T | undefined>) => xs.find((x) => x !== undefined && x !== "");
+  const num = (s: string | number | undefined) => (s === undefined || s === "" ? undefined : Number(s));
+  const executor = pick(flags.executor, env.HEKETI_EXECUTOR, g.executor);
+  const raw = {
+    host: pick(flags.host, file.host),
+    port: num(pick<string | number>(flags.port, env.HEKETI_HTTP_PORT, file.port)),
+    ledgerPath: pick(flags.ledger, env.HEKETI_DB_PATH, g.db),
+    disableAuth: flags.disableAuth ?? false,
+    adminKey: pick(flags.adminKey, env.HEKETI_ADMIN_KEY, file.jwt?.admin?.key),
+    userKey: pick(flags.userKey, env.HEKETI_USER_KEY, file.jwt?.user?.key),
+    iatLeewaySec: num(env.HEKETI_JWT_IAT_LEEWAY_SECONDS),
+    userRole: pick(flags.userRole, file.user_role),
+    maxInflight: num(pick<string | number>(flags.maxInflight, env.HEKETI_MAX_INFLIGHT_OPERATIONS, g.max_inflight_operations)),
+    executor: executor === "" ? "ssh" : executor,
+    mockDeviceSizeGiB: num(env.HEKETI_MOCK_DEVICE_SIZE_GB),
+    defaultState: pick(env.HEKETI_DEFAULT_STATE, file.default_state),
+    ssh: {
+      keyFile: pick(flags.sshKey, env.HEKETI_SSH_KEYFILE, g.sshexec?.keyfile),
+      user: pick(flags.sshUser, env.HEKETI_SSH_USER, g.sshexec?.user),
+      port: num(pick<string | number>(flags.sshPort, env.HEKETI_SSH_PORT, g.sshexec?.port)),
+      sudo: flags.sshSudo ?? g.sshexec?.sudo,
+      knownHostsPath: pick(flags.knownHosts, env.SSH_KNOWN_HOSTS, file.known_hosts),
+    },
+  };
+  return validate(ServeConfig, JSON.parse(JSON.stringify(raw)), "invalid serve configuration");
+}

@@ -1,0 +1,118 @@
+/**
+ * Our server held to the same contracts as the real Heketi, on the mock executor (SimExecutor: simulated
+ * glusterd, LVM, XFS and mounts): the raw-HTTP transcript compared with Heketi's snapshot, the Kubernetes
+ * provisioner replayed by Heketi's Go client, and the heketi-cli scenario. (The same clients against our
+ * server on the lab's real nodes: test/lab/rest-server.test.ts.)
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { engineFor, executorFor } from "../../provider/cli/serve";
+import type { Engine } from "../../provider/engine";
+import { ServeConfig } from "../../provider/rest/config";
+import { createRestServer, RestServer } from "../../provider/rest/server";
+import { topologyOn } from "../support/heketi-server";
+import { apiTranscript, compareTranscripts, readTranscriptFile, TRANSCRIPT_SNAPSHOT } from "./api-transcript";
+import { heketiCliScenario } from "./heketi-cli-scenario";
+import { provisionerContract } from "./provisioner";
+
+const ADMIN = "ours-admin-key";
+const USER = "ours-user-key";
+
+/**
+ * Differences from Heketi we keep on purpose. Every other difference fails the test.
+ */
+export const ACCEPTED_DIFFERENCES: Array<{ match: RegExp; why: string }> = [
+  {
+    match: /\] body json (devices\[0\]\.)?(paths|pv_uuid): only in server/,
+    why: "our devices report their path and PV UUID; Heketi does too on real nodes, its mock executor has none",
+  },
+  {
+    match: /\] body text: heketi "Failed to allocate new volume: No space\\n", server "Failed to allocate new volume: No space for /,
+    why: "'No space' is followed by which limit stopped the placement (the message starts with Heketi's text)",
+  },
+  {
+    match: /\] body text: heketi "Failed to allocate volume expansion: Maximum number of bricks reached.\\n", server "Failed to allocate volume expansion: No space to expand .* limit of 32 bricks per volume/,
+    why: "the expansion refusal says how many bricks it would need against the limit",
+  },
+  {
+    match: /\] fact glustervolumeoptions: heketi \["",(.*),""\], server \[(.*)\]$/,
+    why: "Heketi pads the option list with its empty pre/post-request options; we list only real options",
+  },
+];
+
+export function unexplained(diffs: string[]): string[] {
+  return diffs.filter((d) => !ACCEPTED_DIFFERENCES.some((a) => a.match.test(d)));
+}
+
+async function startOurs(userRole: "heketi" | "provisioner"): Promise<{ server: RestServer; engine: Engine; url: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-ours-"));
+  const config = ServeConfig.parse({ ledgerPath: path.join(dir, "ledger.db"), port: 0, adminKey: ADMIN, userKey: USER, executor: "mock", userRole });
+  const { executor, beforeNodeAdd } = executorFor(config);
+  const engine = engineFor(config, executor, () => undefined);
+  let dump: (() => unknown) | undefined;
+  try {
+    const mod = "../../provider/heketi/dump";
+    const { exportDump } = (await import(mod)) as { exportDump: (l: Engine["ledger"]) => unknown };
+    dump = () => exportDump(engine.ledger);
+  } catch {
+    dump = undefined;
+  }
+  const server = createRestServer({ engine, config, beforeNodeAdd, dump });
+  await server.listen();
+  return { server, engine, url: server.url() };
+}
+
+describe("contract: our server (mock executor) against Heketi's contracts", function () {
+  this.timeout(10 * 60_000);
+
+  describe("raw-HTTP transcript, compared with the real Heketi's snapshot", function () {
+    let ours: Awaited<ReturnType<typeof startOurs>>;
+    before(async () => (ours = await startOurs("heketi")));
+    after(async () => {
+      await ours?.server.close();
+      await ours?.engine.close();
+    });
+
+    it("agrees with Heketi: same steps, statuses, headers and JSON shapes, except the documented differences", async function () {
+      const mine = await apiTranscript({ url: ours.url, adminKey: ADMIN, userKey: USER });
+      const diffs = compareTranscripts(readTranscriptFile(TRANSCRIPT_SNAPSHOT), mine, ["heketi", "server"]);
+      const left = unexplained(diffs);
+      assert.deepEqual(left, [], `differences from Heketi that are not accepted on purpose:\n${left.join("\n")}`);
+      console.log(`      [contract] ${mine.length} steps; ${diffs.length} accepted differences`);
+    });
+  });
+
+  describe("Heketi's Go client replaying the Kubernetes provisioner (auth on, provisioner user role)", function () {
+    let ours: Awaited<ReturnType<typeof startOurs>> | undefined;
+    let target: Promise<{ url: string; adminKey: string; userKey: string; clusterId: string }> | undefined;
+    const getTarget = () =>
+      (target ??= (async () => {
+        ours = await startOurs("provisioner");
+        const topo = await topologyOn(ours.url, ADMIN);
+        return { url: ours.url, adminKey: ADMIN, userKey: USER, clusterId: topo.clusterId };
+      })());
+    after(async () => {
+      await ours?.server.close();
+      await ours?.engine.close();
+    });
+    provisionerContract(getTarget);
+  });
+
+  describe("heketi-cli scenario", function () {
+    let ours: Awaited<ReturnType<typeof startOurs>>;
+    before(async () => (ours = await startOurs("provisioner")));
+    after(async () => {
+      await ours?.server.close();
+      await ours?.engine.close();
+    });
+
+    it("runs every heketi-cli command successfully, including moving bricks off a device in use", async function () {
+      const topo = { nodes: [1, 2, 3, 4].map((i) => ({ manage: `node${i}.example`, storage: `10.1.0.${i}`, zone: i, devices: ["/dev/sdb", "/dev/sdc"] })) };
+      const r = await heketiCliScenario({ url: ours.url, adminKey: ADMIN }, topo, undefined, { removeDeviceWithBricks: true });
+      assert.equal(r.nodeIds.length, 4);
+      assert.deepEqual(ours.engine.ledger.listClusters(), []);
+    });
+  });
+});
