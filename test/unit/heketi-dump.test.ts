@@ -3,6 +3,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseVolumeInfoXml } from "../../provider/commands/parsers";
+import * as G from "../../provider/commands/gluster";
+import * as L from "../../provider/commands/lvm";
+import { brickMountPoint, brickPath, fstabLine, lvName, vgName } from "../../provider/commands/layout";
+import { ensureLineInFile, script, sh } from "../../provider/commands/shell";
+import { SimExecutor } from "../../provider/exec/sim-executor";
 import { Engine } from "../../provider/engine";
 import { FakeExecutor } from "../../provider/exec/fake-executor";
 import {
@@ -360,6 +365,91 @@ describe("heketi db dump: migrating a Heketi installation into the ledger, and b
 
     it("refuses SSH settings for a host the export does not have", function () {
       assertRefused(fixture(), "ssh settings for node9.example.com", /no node in the export/, { glusterVolumes: glusterOf(fixture()), sshByHost: { "node9.example.com": { port: 22 } } });
+    });
+  });
+
+  describe("on simulated nodes that Heketi built (SimExecutor)", function () {
+    /**
+     * Be Heketi on the simulated nodes for the fixture's `data`, `ec` and `grow` volumes: its VGs, its
+     * bricks (thin pools named as its export says, some tp_<another id>), fstab lines, mounts, the
+     * gluster pool and volumes. Then hand the export to our engine. (Not `arb`: Heketi's 80 MiB arbiter
+     * brick is below the 300 MB xfsprogs 6 formats, which the simulation models.)
+     */
+    async function heketiBuilt() {
+      const dump = fixture();
+      const sim = new SimExecutor({ deviceSizeGiB: 500 });
+      const nodes = Object.values(dump.nodeentries) as Json[];
+      const host = (nodeId: string) => dump.nodeentries[nodeId].Info.hostnames.manage[0];
+      for (const n of nodes) sim.addHost(n.Info.hostnames.manage[0], { storageHost: n.Info.hostnames.storage[0] });
+      const t = (h: string) => ({ host: h, port: 22, user: "root", sudo: false, privateKey: "k" });
+      const run = async (h: string, lines: Parameters<typeof script>[0]) => {
+        const r = await sim.run(t(h), script(lines));
+        assert.equal(r.code, 0, `${h}: ${r.stderr}`);
+      };
+      for (const d of Object.values(dump.deviceentries) as Json[]) {
+        await run(host(d.NodeId), [sh`/usr/sbin/lvm pvcreate -qq --metadatasize=128M --dataalignment=256K ${d.Info.name}`, sh`/usr/sbin/lvm vgcreate -qq --physicalextentsize=4M --autobackup=n ${vgName(d.Info.id)} ${d.Info.name}`]);
+      }
+      for (const n of nodes.slice(1)) await run(host(nodes[0].Info.id), [G.peerProbe(n.Info.hostnames.storage[0])]);
+      const gluster = glusterOf(dump);
+      const DURABILITY = {
+        data: { type: "replicate", replica: 3, arbiter: false },
+        ec: { type: "disperse", data: 2, redundancy: 1 },
+        grow: { type: "replicate", replica: 3, arbiter: false },
+      } as const;
+      for (const name of ["data", "ec", "grow"] as const) {
+        const [id, v] = volumeNamed(dump, name);
+        for (const bid of v.Bricks) {
+          const b = dump.brickentries[bid];
+          const [D, B] = [b.Info.device, b.Info.id];
+          await run(host(b.Info.node), [
+            sh`mkdir -p ${brickMountPoint(D, B)}`,
+            sh`/usr/sbin/lvm lvcreate -qq --autobackup=n --poolmetadatasize ${b.PoolMetadataSize}K --chunksize 256K --size ${b.TpSize}K --thin ${`${vgName(D)}/${b.LvmThinPool}`} --virtualsize ${b.Info.size}K --name ${lvName(B)}`,
+            L.mkfsBrick({ deviceId: D, brickId: B, arbiter: b.SubType === 2 }),
+            ensureLineInFile(fstabLine(D, B), "/etc/fstab"),
+            L.mountBrick({ deviceId: D, brickId: B }),
+            sh`mkdir ${brickPath(D, B)}`,
+          ]);
+        }
+        const order = gluster.find((g) => g.name === name)!.bricks;
+        await run(host(nodes[0].Info.id), G.volumeCreateCommands({
+          name, durability: DURABILITY[name],
+          bricks: order.map((gb) => ({ host: gb.host, path: gb.path })), volumeId: id,
+        }));
+      }
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-import-sim-"));
+      const engine = new Engine({ ledgerPath: path.join(dir, "ledger.db"), executor: sim, ssh: { privateKey: "test-key" } });
+      importDump(engine.ledger, dump, { glusterVolumes: parseVolumeInfoXml(await glusterVolumeInfo(sim, host(nodes[0].Info.id))).concat(gluster.filter((g) => g.name === "arb")) });
+      return { dump, sim, engine, host };
+    }
+    async function glusterVolumeInfo(sim: SimExecutor, h: string): Promise<string> {
+      return (await sim.run({ host: h, port: 22, user: "root", sudo: false, privateKey: "k" }, script([G.volumeInfo()]))).stdout;
+    }
+
+    it("imports with the brick order gluster reports, and deletes imported volumes leaving nothing on the nodes, thin pools named after another id included", async function () {
+      const { dump, sim, engine, host } = await heketiBuilt();
+      const first = host(Object.keys(dump.nodeentries)[0]);
+      const names = ["data", "ec", "grow"];
+      const ids = names.map((n) => volumeNamed(dump, n)[0]);
+      const bricks = ids.flatMap((id) => dump.volumeentries[id].Bricks).map((b: string) => dump.brickentries[b]);
+      assert.ok(bricks.filter((b: Json) => b.LvmThinPool !== `tp_${b.Info.id}`).length >= 3, "some of these bricks sit in a pool named after another id");
+      // gluster's order became the ledger's sets (grow: two sets of three)
+      for (const [i, id] of ids.entries()) {
+        const g = sim.volumes(first).find((v) => v.name === names[i])!;
+        assert.deepEqual(engine.ledger.listBricks(id).map((b) => b.path), g.bricks.map((x) => x.path), names[i]);
+      }
+      for (const id of ids) await engine.deleteVolume(id);
+      for (const n of Object.values(dump.nodeentries) as Json[]) {
+        const h = n.Info.hostnames.manage[0];
+        assert.deepEqual(sim.lvs(h).filter((l) => l.kind !== "spare").map((l) => `${l.vg}/${l.name}`), [], `no brick LV or thin pool left on ${h}`);
+        assert.deepEqual(sim.mounts(h).filter((m) => m.fstype === "xfs").map((m) => m.target), [], `no brick mount left on ${h}`);
+        assert.deepEqual(sim.fstab(h).filter((l) => l.includes("/var/lib/heketi/mounts/")), [], `no fstab line left on ${h}`);
+      }
+      assert.deepEqual(sim.volumes(first).map((v) => v.name), []);
+      for (const d of engine.ledger.listDevices()) {
+        const arbOnIt = engine.ledger.listBricksOnDevice(d.id).reduce((a, b) => a + b.tpKiB + b.metaKiB, 0);
+        assert.equal(d.usedKiB, arbOnIt, `device ${d.id}: only arb's bricks still count`);
+      }
+      await engine.close();
     });
   });
 

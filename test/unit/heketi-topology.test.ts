@@ -1,5 +1,9 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { Engine } from "../../provider/engine";
+import { SimExecutor } from "../../provider/exec/sim-executor";
 import { loadTopology } from "../../provider/heketi/topology";
 import { ValidationError } from "../../provider/model";
 import { DEVICE_KIB, engineOn, fakePool, seedFirstPeer } from "../support/fake-pool";
@@ -125,6 +129,35 @@ describe("heketi topology load: a Heketi topology file, loaded through the engin
     await assert.rejects(loadTopology(engine, "{"), /invalid topology file: \(file\): is not JSON/);
     assert.equal(engine.ledger.listClusters().length, 0);
     assert.equal(fake.runs.length, 0);
+    await engine.close();
+  });
+
+  it("on simulated nodes (SimExecutor): one gluster pool, a VG per device with the size LVM reports; a missing disk is reported, the rest loaded; a re-load runs nothing", async function () {
+    const sim = new SimExecutor({ deviceSizeGiB: 50 });
+    for (const i of [1, 2, 3]) sim.addHost(`node${i}.example.com`, { storageHost: `10.0.0.${i}` });
+    sim.setDisk("node3.example.com", "/dev/sdc", { missing: true });
+    const engine = new Engine({ ledgerPath: path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-topology-sim-")), "ledger.db"), executor: sim, ssh: { privateKey: "test-key" } });
+    const r = await loadTopology(engine, TOPOLOGY);
+    assert.equal(r.errors.length, 1, r.errors.join("\n"));
+    assert.match(r.errors[0], /^device \/dev\/sdc on node3\.example\.com: /);
+    for (const i of [1, 2, 3]) {
+      const h = `node${i}.example.com`;
+      assert.deepEqual(sim.peers(h).map((p) => p.manageHost).sort(), [1, 2, 3].filter((j) => j !== i).map((j) => `node${j}.example.com`), `${h} sees the other two`);
+      assert.ok(sim.peers(h).every((p) => p.connected));
+    }
+    const devices = engine.ledger.listDevices();
+    assert.equal(devices.length, 5);
+    for (const d of devices) {
+      const h = engine.ledger.getNode(d.nodeId).manageHost;
+      const vg = sim.vgs(h).find((v) => v.name === `vg_${d.id}`);
+      assert.ok(vg, `vg_${d.id} on ${h}`);
+      assert.deepEqual([d.totalKiB, d.freeKiB, d.extentKiB], [vg!.totalKiB, vg!.freeKiB, vg!.extentKiB]);
+    }
+    const runs = sim.runs.length;
+    const again = await loadTopology(engine, TOPOLOGY);
+    assert.equal(again.errors.length, 1, "the missing disk is still missing");
+    const rerun = sim.runs.slice(runs);
+    assert.deepEqual(rerun.map((x) => [x.host, /test -b '\/dev\/sdc'/.test(x.script)]), [["node3.example.com", true]], "nothing but the missing disk's probe runs again");
     await engine.close();
   });
 });
