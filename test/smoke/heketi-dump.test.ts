@@ -7,9 +7,7 @@
  */
 import * as assert from "node:assert/strict";
 import { ChildProcess, execFile, spawn } from "node:child_process";
-import { createHash, createHmac } from "node:crypto";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -19,6 +17,7 @@ import { parseVolumeInfoXml } from "../../provider/commands/parsers";
 import { repoRoot } from "../../provider/lab/paths";
 import { checkImported, glusterVolumeInfoXml, TOPOLOGY, VOLUME_COMMANDS } from "../support/heketi-dump-scenario";
 import { seeded } from "../support/seeded";
+import { freePort, heketiToken } from "../support/heketi-server";
 import { engineOn, fakePool, seedFirstPeer } from "../support/fake-pool";
 import { loadTopology } from "../../provider/heketi/topology";
 
@@ -27,16 +26,11 @@ const ADMIN_KEY = "pgfs-test-admin-secret";
 const FIXTURE = path.join(repoRoot(), "test", "fixtures", "heketi", "export-v10.json");
 const bin = (name: string) => path.join(process.env.PGFS_HEKETI_ROOT ?? "", "bin", name);
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** A heketi on the mock executor, on a free loopback port, with its db at `db`. */
+/**
+ * A heketi on the mock executor, on a free loopback port, with its db at `db` (kept after stop: these
+ * tests export it, or start heketi on a db `heketi db import` made; test/support/heketi-server.ts
+ * starts a throw-away one).
+ */
 async function startHeketi(dir: string, db: string): Promise<{ url: string; proc: ChildProcess; stop: () => Promise<void> }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -67,14 +61,6 @@ async function startHeketi(dir: string, db: string): Promise<{ url: string; proc
 }
 
 const cliAt = (url: string) => (...args: string[]) => execFileP(bin("heketi-cli"), ["--server", url, "--user", "admin", "--secret", ADMIN_KEY, ...args]);
-
-/** A JWT for heketi's admin user (HS256; `qsh` = sha256 of "<METHOD>&<path>", heketi.md §2). */
-function adminToken(method: string, urlPath: string): string {
-  const b64 = (x: object | Buffer) => (Buffer.isBuffer(x) ? x : Buffer.from(JSON.stringify(x))).toString("base64url");
-  const now = Math.floor(Date.now() / 1000);
-  const body = `${b64({ alg: "HS256", typ: "JWT" })}.${b64({ iss: "admin", iat: now, exp: now + 300, qsh: createHash("sha256").update(`${method}&${urlPath}`).digest("hex") })}`;
-  return `${body}.${b64(createHmac("sha256", ADMIN_KEY).update(body).digest())}`;
-}
 
 /** The entries' key paths per section (ids and values left out): what must not drift between Heketi runs. */
 function keyShape(dump: Record<string, Record<string, unknown>>): Record<string, string[]> {
@@ -226,7 +212,7 @@ describe("heketi db export/import: migrating a real Heketi (heketi + heketi-cli 
       const seen: Record<string, { type: string; changes: string[] }> = {};
       for (const id of Object.keys(dump.pendingoperations)) {
         assert.match(list, new RegExp(`Id:${id}`), list);
-        const r = await fetch(`${h.url}/operations/pending/${id}`, { headers: { Authorization: `bearer ${adminToken("GET", `/operations/pending/${id}`)}` } });
+        const r = await fetch(`${h.url}/operations/pending/${id}`, { headers: { Authorization: `bearer ${heketiToken("admin", ADMIN_KEY, "GET", `/operations/pending/${id}`)}` } });
         assert.equal(r.status, 200, await r.clone().text());
         const info = (await r.json()) as { type_name: string; status: string; changes: Array<{ id: string; description: string }> };
         assert.equal(info.status, "stale", "heketi marks every pending operation stale when it starts");
