@@ -562,7 +562,8 @@ export interface ImportReport {
   operationId: string;
 }
 
-interface Plan {
+/** What an import would write (planImport), before it is written. */
+export interface ImportPlan {
   clusters: Array<{ id: string; file: boolean; block: boolean }>;
   nodes: Array<Omit<NodeRow, "createdAt" | "opId">>;
   devices: Array<Omit<DeviceRow, "createdAt" | "opId">>;
@@ -631,10 +632,10 @@ const describeOp = (id: string, o: z.output<typeof PendingOperationIn> | undefin
   o ? `${id} (${OP_TYPE_NAME[o.Type] ?? `type ${o.Type}`}, ${o.Status || "new"})` : `${id} (no such pending operation in the export)`;
 
 /** Validate the whole export against itself and our model; collect every problem, then refuse or return the rows. */
-export function planImport(dump: HeketiDumpIn, opts: ImportOptions = {}): Plan {
+export function planImport(dump: HeketiDumpIn, opts: ImportOptions = {}): ImportPlan {
   const P = new Problems();
   const warnings: string[] = [];
-  const skipped: Plan["skipped"] = [];
+  const skipped: ImportPlan["skipped"] = [];
   const skip = opts.pending === "skip";
 
   // --- things we do not take at all
@@ -663,7 +664,7 @@ export function planImport(dump: HeketiDumpIn, opts: ImportOptions = {}): Plan {
   }
 
   // --- clusters
-  const clusters: Plan["clusters"] = [];
+  const clusters: ImportPlan["clusters"] = [];
   for (const [k, c] of Object.entries(dump.clusterentries)) {
     if (c.Info.id !== k) P.add(`clusterentries.${k}.Info.id`, `is ${c.Info.id}, but the entry is keyed ${k}`);
     clusters.push({ id: k, file: c.Info.file, block: c.Info.block });
@@ -671,7 +672,7 @@ export function planImport(dump: HeketiDumpIn, opts: ImportOptions = {}): Plan {
   const clusterIds = new Set(clusters.map((c) => c.id));
 
   // --- nodes
-  const nodes: Plan["nodes"] = [];
+  const nodes: ImportPlan["nodes"] = [];
   const hostsSeen = new Map<string, string>();
   for (const [k, n] of Object.entries(dump.nodeentries)) {
     const f = `nodeentries.${k}`;
@@ -703,7 +704,7 @@ export function planImport(dump: HeketiDumpIn, opts: ImportOptions = {}): Plan {
   }
 
   // --- devices
-  const devices: Plan["devices"] = [];
+  const devices: ImportPlan["devices"] = [];
   const pathsSeen = new Set<string>();
   for (const [k, d] of Object.entries(dump.deviceentries)) {
     const f = `deviceentries.${k}`;
@@ -745,7 +746,7 @@ export function planImport(dump: HeketiDumpIn, opts: ImportOptions = {}): Plan {
   }
 
   // --- volumes and their bricks
-  const volumes: Plan["volumes"] = [];
+  const volumes: ImportPlan["volumes"] = [];
   const bricks: BrickRow[] = [];
   const brickOwner = new Map<string, string>();
   const namesSeen = new Set<string>();
