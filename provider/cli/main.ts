@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { readLabDescription } from "../lab/description";
 import { labDown, labStatus, labUp } from "../lab/lab";
 import type { LabOptionsInput } from "../lab/settings";
+import { exportCommand, HEKETI_USAGE, importCommand, topologyCommand } from "./heketi-commands";
 import { serve, SERVE_USAGE } from "./serve";
 
 const USAGE = `usage: pulumi-glusterfs <command>
@@ -13,7 +14,7 @@ const USAGE = `usage: pulumi-glusterfs <command>
   lab down                stop the lab's VMs and remove their disks
   lab status              per node: ready / running / crashed
   lab ssh <node> [cmd]    open a shell (or run cmd) on a lab node, host key pinned
-${SERVE_USAGE}`;
+${SERVE_USAGE}${HEKETI_USAGE}`;
 
 async function lab(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -82,6 +83,12 @@ async function main(argv: string[]): Promise<number> {
       return lab(rest);
     case "serve":
       return serve(rest);
+    case "import":
+      return importCommand(rest);
+    case "export":
+      return exportCommand(rest);
+    case "topology":
+      return topologyCommand(rest);
     default:
       process.stderr.write(USAGE);
       return cmd ? 2 : 0;

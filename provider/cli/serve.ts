@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { Engine } from "../engine";
 import type { Executor } from "../exec/executor";
 import { SimExecutor } from "../exec/sim-executor";
+import { exportDump } from "../heketi/dump";
 import { loadServeConfig, ServeConfig } from "../rest/config";
 import { createRestServer } from "../rest/server";
 
@@ -72,9 +73,7 @@ export async function serve(argv: string[]): Promise<number> {
   const { executor, beforeNodeAdd } = executorFor(config);
   const engine = engineFor(config, executor, log);
   for (const r of await engine.recover()) log(`recovered operation ${r.id} (${r.type}): ${r.action}${r.error ? `: ${r.error}` : ""}`);
-  const dumpModule = "../heketi/dump"; // merged from the import branch
-  const { exportDump } = (await import(dumpModule).catch(() => ({ exportDump: undefined }))) as { exportDump?: (l: Engine["ledger"]) => unknown };
-  const server = createRestServer({ engine, config, log, dump: exportDump ? () => exportDump(engine.ledger) : undefined, beforeNodeAdd });
+  const server = createRestServer({ engine, config, log, dump: () => exportDump(engine.ledger), beforeNodeAdd });
   const addr = await server.listen();
   log(`serving the Heketi API on ${server.url()} (ledger ${config.ledgerPath}, executor ${config.executor}, auth ${config.disableAuth ? "off" : `on, user role: ${config.userRole}`})`);
   void addr;

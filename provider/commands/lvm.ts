@@ -174,6 +174,18 @@ export interface BrickArgs {
   brickId: string;
   /** fstab to edit; default /etc/fstab */
   fstab?: string;
+  /**
+   * The brick's thin pool LV when it is not `tp_<brickId>` (Heketi sometimes named a brick's pool after
+   * another id: bricks imported from Heketi keep the name it used). Only read by destroy/count.
+   */
+  thinPool?: string | null;
+}
+
+/** The thin pool LV name of a brick: its own `thinPool` (validated `tp_<32 hex>`) or `tp_<brickId>`. */
+export function brickThinPool(a: Pick<BrickArgs, "brickId" | "thinPool">): string {
+  if (a.thinPool === undefined || a.thinPool === null) return thinPoolName(a.brickId);
+  if (!/^tp_[0-9a-f]{32}$/.test(a.thinPool)) throw new Error(`thin pool must be tp_<32 lowercase hex digits>, got ${JSON.stringify(a.thinPool)}`);
+  return a.thinPool;
 }
 
 export interface BrickCreateArgs extends BrickArgs {
@@ -271,9 +283,9 @@ export function brickCreate(a: BrickCreateArgs): ShellLine[] {
   return lines;
 }
 
-/** `/usr/sbin/lvm lvs --noheadings --options=thin_count 'vg_<D>/tp_<B>'` */
+/** `/usr/sbin/lvm lvs --noheadings --options=thin_count 'vg_<D>/tp_<B>'` (or the brick's own `thinPool`) */
 export function thinPoolCount(a: BrickArgs): ShellLine {
-  return sh`${lvm} lvs --noheadings --options=thin_count ${thinPoolPath(a.deviceId, a.brickId)}`;
+  return sh`${lvm} lvs --noheadings --options=thin_count ${`${vgName(a.deviceId)}/${brickThinPool(a)}`}`;
 }
 
 /** `/usr/sbin/lvm lvremove --autobackup=n -f 'vg_<D>/<lv>'` */
@@ -295,7 +307,7 @@ export function brickDestroy(a: BrickArgs & { backupLvm?: boolean }): ShellLine[
     ifThen(sh`mountpoint -q ${mnt}`, sh`umount ${mnt}`),
     removeTableLines(fstab, 2, mnt),
     ifThen(lvExists(lvPath(a.deviceId, a.brickId)), lvRemove(a.deviceId, lvName(a.brickId), a.backupLvm)),
-    ifThen(outputIsInteger(withoutStderr(thinPoolCount(a)), 0), lvRemove(a.deviceId, thinPoolName(a.brickId), a.backupLvm)),
+    ifThen(outputIsInteger(withoutStderr(thinPoolCount(a)), 0), lvRemove(a.deviceId, brickThinPool(a), a.backupLvm)),
     ifThen(sh`test -d ${mnt}`, sh`rmdir ${mnt}`),
   ];
 }

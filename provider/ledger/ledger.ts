@@ -31,6 +31,8 @@ export interface VolumeRow {
 export interface BrickRow {
   id: string; volumeId: string; deviceId: string; nodeId: string; path: string; sizeKiB: number; tpKiB: number;
   metaKiB: number; setIndex: number; position: number; subtype: "data" | "arbiter"; state: BrickState; opId: string | null;
+  /** The brick's thin pool LV when it is not `tp_<id>` (bricks imported from Heketi); absent: `tp_<id>`. */
+  thinPool?: string | null;
 }
 export interface OperationRow {
   id: string; type: string; targetId: string; status: OperationStatus; plan: unknown; error: string | null;
@@ -81,6 +83,14 @@ export class Ledger {
   /** Run fn in one BEGIN IMMEDIATE transaction (a write lock from the start). */
   immediate<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();
+  }
+
+  // ---- meta (key/value notes, e.g. the Heketi generation id an imported ledger came from)
+  getMeta(key: string): string | undefined {
+    return (this.db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined)?.value;
+  }
+  setMeta(key: string, value: string): void {
+    this.db.prepare("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(key, value);
   }
 
   // ---- clusters
@@ -215,8 +225,8 @@ export class Ledger {
   // ---- bricks
   insertBrick(b: BrickRow): void {
     this.db
-      .prepare("INSERT INTO bricks(id, volume_id, device_id, node_id, path, size_kib, tp_kib, meta_kib, set_index, position, subtype, state, op_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
-      .run(b.id, b.volumeId, b.deviceId, b.nodeId, b.path, b.sizeKiB, b.tpKiB, b.metaKiB, b.setIndex, b.position, b.subtype, b.state, b.opId);
+      .prepare("INSERT INTO bricks(id, volume_id, device_id, node_id, path, size_kib, tp_kib, meta_kib, set_index, position, subtype, state, op_id, thin_pool) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+      .run(b.id, b.volumeId, b.deviceId, b.nodeId, b.path, b.sizeKiB, b.tpKiB, b.metaKiB, b.setIndex, b.position, b.subtype, b.state, b.opId, b.thinPool ?? null);
   }
   findBrick(id: string): BrickRow | undefined {
     const r = this.db.prepare("SELECT * FROM bricks WHERE id = ?").get(id) as Record<string, unknown> | undefined;
@@ -303,11 +313,13 @@ function volumeRow(r: Record<string, unknown>): VolumeRow {
   };
 }
 function brickRow(r: Record<string, unknown>): BrickRow {
-  return {
+  const b: BrickRow = {
     id: r.id as string, volumeId: r.volume_id as string, deviceId: r.device_id as string, nodeId: r.node_id as string, path: r.path as string,
     sizeKiB: r.size_kib as number, tpKiB: r.tp_kib as number, metaKiB: r.meta_kib as number, setIndex: r.set_index as number,
     position: r.position as number, subtype: r.subtype as "data" | "arbiter", state: r.state as BrickState, opId: r.op_id as string | null,
   };
+  if (r.thin_pool) b.thinPool = r.thin_pool as string;
+  return b;
 }
 function opRow(r: Record<string, unknown>): OperationRow {
   return {

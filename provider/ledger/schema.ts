@@ -94,4 +94,10 @@ export const MIGRATIONS: string[] = [
   `,
   // 2: Heketi's snapshot.enable as requested (a factor of 1 may be "enabled"); NULL = derive from the factor
   `ALTER TABLE volumes ADD COLUMN snapshot_enable INTEGER;`,
+  // 3: a brick's thin pool when it is not tp_<brickId>. Heketi names a pool after the brick id it
+  // generated first and may then give the brick another id, so bricks imported from Heketi can sit in
+  // tp_<other id>; NULL means tp_<brickId> (every brick this engine creates).
+  `
+  ALTER TABLE bricks ADD COLUMN thin_pool TEXT;
+  `,
 ];

@@ -90,7 +90,7 @@ export function bricksCreate(ctx: OpContext, v: VolumeRow, bricks: BrickRow[]): 
 }
 
 export function bricksDestroy(ctx: OpContext, _v: VolumeRow, bricks: BrickRow[]): string {
-  return script(bricks.flatMap((b) => L.brickDestroy({ deviceId: b.deviceId, brickId: b.id, fstab: ctx.settings.fstab })));
+  return script(bricks.flatMap((b) => L.brickDestroy({ deviceId: b.deviceId, brickId: b.id, thinPool: b.thinPool, fstab: ctx.settings.fstab })));
 }
 
 function addresses(sets: string[][]): G.BrickAddress[] {

@@ -20,8 +20,16 @@ export function pendingStatus(ledger: Ledger, o: OperationRow): PendingStatus {
   return o.ownerBoot === ledger.owner || ownerAlive(o.ownerBoot) ? "" : "stale";
 }
 
+/** Our operation types as Heketi names its pending operations; node/device adds and removes are not pending operations in Heketi. */
+const HEKETI_TYPE_NAME: Record<string, string> = {
+  "create-volume": "create-volume",
+  "delete-volume": "delete-volume",
+  "expand-volume": "expand-volume",
+  "evacuate-device": "remove-device",
+};
+
 export function pendingOperations(ledger: Ledger): OperationRow[] {
-  return ledger.listOperations(["running", "committed", "failed"]);
+  return ledger.listOperations(["running", "committed", "failed"]).filter((o) => o.type in HEKETI_TYPE_NAME);
 }
 
 export function operationCounts(ledger: Ledger): OperationCounts {
@@ -41,7 +49,7 @@ export function operationCounts(ledger: Ledger): OperationCounts {
 
 export function pendingSummary(ledger: Ledger, o: OperationRow) {
   const status = pendingStatus(ledger, o);
-  return { id: o.id, type_name: o.type, status, sub_status: status === "" ? "in-flight" : "" };
+  return { id: o.id, type_name: HEKETI_TYPE_NAME[o.type] ?? o.type, status, sub_status: status === "" ? "in-flight" : "" };
 }
 
 export function pendingDetail(ledger: Ledger, o: OperationRow) {

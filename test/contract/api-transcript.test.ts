@@ -6,17 +6,17 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { TRANSCRIPT_SNAPSHOT, apiTranscript, comparable, compareTranscripts, readTranscriptFile, TranscriptEntry, TranscriptFile } from "./api-transcript";
-import { heketiBin, LocalHeketi, startLocalHeketi } from "./local-heketi";
+import { heketiBin, HeketiServer, startHeketi } from "../support/heketi-server";
 
 
 describe("contract: raw-HTTP transcript of the real Heketi (mock executor)", function () {
   this.timeout(10 * 60_000);
-  let heketi: LocalHeketi;
+  let heketi: HeketiServer;
   let first: TranscriptEntry[];
 
   before(async function () {
     heketiBin("heketi");
-    heketi = await startLocalHeketi();
+    heketi = await startHeketi();
   });
   after(async () => heketi?.stop());
 

@@ -4,7 +4,7 @@ import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { CliTopology, heketiCliScenario, ScenarioError } from "./heketi-cli-scenario";
-import { heketiBin, LocalHeketi, startLocalHeketi } from "./local-heketi";
+import { heketiBin, HeketiServer, startHeketi } from "../support/heketi-server";
 
 const execFileP = promisify(execFile);
 
@@ -15,11 +15,11 @@ const TOPOLOGY: CliTopology = {
 
 describe("contract: heketi-cli scenario against the real Heketi (mock executor)", function () {
   this.timeout(10 * 60_000);
-  let heketi: LocalHeketi;
+  let heketi: HeketiServer;
 
   before(async function () {
     heketiBin("heketi-cli");
-    heketi = await startLocalHeketi();
+    heketi = await startHeketi();
   });
   after(async () => heketi?.stop());
 

@@ -10,6 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { engineFor, executorFor } from "../../provider/cli/serve";
 import type { Engine } from "../../provider/engine";
+import { exportDump } from "../../provider/heketi/dump";
 import { ServeConfig } from "../../provider/rest/config";
 import { createRestServer, RestServer } from "../../provider/rest/server";
 import { topologyOn } from "../support/heketi-server";
@@ -51,15 +52,7 @@ async function startOurs(userRole: "heketi" | "provisioner"): Promise<{ server: 
   const config = ServeConfig.parse({ ledgerPath: path.join(dir, "ledger.db"), port: 0, adminKey: ADMIN, userKey: USER, executor: "mock", userRole });
   const { executor, beforeNodeAdd } = executorFor(config);
   const engine = engineFor(config, executor, () => undefined);
-  let dump: (() => unknown) | undefined;
-  try {
-    const mod = "../../provider/heketi/dump";
-    const { exportDump } = (await import(mod)) as { exportDump: (l: Engine["ledger"]) => unknown };
-    dump = () => exportDump(engine.ledger);
-  } catch {
-    dump = undefined;
-  }
-  const server = createRestServer({ engine, config, beforeNodeAdd, dump });
+  const server = createRestServer({ engine, config, beforeNodeAdd, dump: () => exportDump(engine.ledger) });
   await server.listen();
   return { server, engine, url: server.url() };
 }

@@ -1,12 +1,12 @@
 // The real Heketi server (v10.3.0, built by scripts/build-heketi.sh) on its mock executor, for tests that
 // need the reference implementation, and a small signed REST client for any Heketi-compatible server.
 import { ChildProcess, spawn } from "node:child_process";
-import { createHash, createHmac } from "node:crypto";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { repoRoot } from "../../provider/lab/paths";
+import { token } from "./rest";
 
 export interface HeketiServer {
   url: string;
@@ -92,14 +92,9 @@ export async function startHeketi(): Promise<HeketiServer> {
   return { url, adminKey: jwt.admin.key, userKey: jwt.user.key, dir, logPath, stop };
 }
 
-const b64url = (b: Buffer | string) => Buffer.from(b).toString("base64url");
-
 /** The token Heketi's Go client sends: HS256, iss, iat, exp = now + 5 min, qsh = sha256(METHOD&path). */
-export function heketiToken(user: string, key: string, method: string, urlPath: string): string {
-  const now = Math.floor(Date.now() / 1000);
-  const qsh = createHash("sha256").update(`${method}&${urlPath}`).digest("hex");
-  const body = `${b64url(JSON.stringify({ alg: "HS256", typ: "JWT" }))}.${b64url(JSON.stringify({ iss: user, iat: now, exp: now + 300, qsh }))}`;
-  return `${body}.${createHmac("sha256", key).update(body).digest("base64url")}`;
+export function heketiToken(user: string, key: string, method: string, urlPath: string): Promise<string> {
+  return token(method, urlPath, { iss: user, key });
 }
 
 export interface HeketiReply {
@@ -114,7 +109,7 @@ export async function heketiRequest(url: string, key: string, method: string, ur
     method,
     redirect: "manual",
     headers: {
-      Authorization: `bearer ${heketiToken(user, key, method, urlPath.split("?")[0])}`, // qsh: path only
+      Authorization: `bearer ${await heketiToken(user, key, method, urlPath.split("?")[0])}`, // qsh: path only
       ...(body === undefined ? {} : { "Content-Type": "application/json" }),
     },
     body: body === undefined ? undefined : JSON.stringify(body),

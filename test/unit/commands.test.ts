@@ -196,6 +196,17 @@ describe("Destroying a brick", () => {
     ]);
   });
 
+  it("destroys an imported brick's thin pool under the name Heketi gave it (tp_<other id>), and refuses a malformed pool name", () => {
+    const P = "tp_" + "e".repeat(32);
+    const lines = L.brickDestroy({ deviceId: D, brickId: B, thinPool: P });
+    assert.equal(
+      lines[3],
+      `if [ "$({ /usr/sbin/lvm lvs --noheadings --options=thin_count 'vg_dddddddddddddddddddddddddddddddd/${P}'; } 2>/dev/null | tr -d '[:space:]')" = '0' ]; then /usr/sbin/lvm lvremove --autobackup=n -f 'vg_dddddddddddddddddddddddddddddddd/${P}'; fi`,
+    );
+    assert.ok(lines[2].includes("brick_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"), "the brick LV keeps its own id");
+    assert.throws(() => L.brickDestroy({ deviceId: D, brickId: B, thinPool: "tp_x; rm -rf /" }), /thin pool must be tp_<32 lowercase hex digits>/);
+  });
+
   it("Heketi's thin_count probe is available on its own", () => {
     assert.equal(L.thinPoolCount({ deviceId: D, brickId: B }), "/usr/sbin/lvm lvs --noheadings --options=thin_count 'vg_dddddddddddddddddddddddddddddddd/tp_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb'");
   });

@@ -1,10 +1,10 @@
-import { MIGRATIONS } from "../../provider/ledger/schema";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import Database from "better-sqlite3";
 import { Ledger } from "../../provider/ledger/ledger";
+import { MIGRATIONS } from "../../provider/ledger/schema";
 import { ConflictError, NotFoundError, newId } from "../../provider/model";
 
 describe("ledger: the SQLite source of truth", function () {
@@ -23,6 +23,28 @@ describe("ledger: the SQLite source of truth", function () {
   it("creates its schema in WAL mode and records the schema version", function () {
     assert.equal(ledger.db.pragma("journal_mode", { simple: true }), "wal");
     assert.equal((ledger.db.prepare("SELECT value FROM meta WHERE key='schema_version'").get() as { value: string }).value, String(MIGRATIONS.length));
+  });
+
+  it("upgrades a version-1 ledger in place: bricks keep their rows and gain an (empty) thin pool name", function () {
+    ledger.close();
+    const file = path.join(dir, "v1.db");
+    const db = new Database(file);
+    db.exec(MIGRATIONS[0]);
+    db.prepare("INSERT INTO meta(key, value) VALUES ('schema_version', '1')").run();
+    const [c, n, d, v, b] = [newId(), newId(), newId(), newId(), newId()];
+    const t = new Date().toISOString();
+    db.prepare("INSERT INTO clusters(id, created_at) VALUES (?, ?)").run(c, t);
+    db.prepare("INSERT INTO nodes(id, cluster_id, manage_host, storage_host, zone, state, created_at) VALUES (?,?,?,?,?,?,?)").run(n, c, "gnode1", "10.77.0.11", 1, "online", t);
+    db.prepare("INSERT INTO devices(id, node_id, path, state, created_at) VALUES (?,?,?,?,?)").run(d, n, "/dev/vdb", "online", t);
+    db.prepare("INSERT INTO volumes(id, cluster_id, name, size_gib, durability, state, created_at) VALUES (?,?,?,?,?,?,?)").run(v, c, "v", 1, '{"type":"none"}', "online", t);
+    db.prepare("INSERT INTO bricks(id, volume_id, device_id, node_id, path, size_kib, tp_kib, meta_kib, set_index, position, subtype, state) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
+      .run(b, v, d, n, "/x", 1048576, 1048576, 8192, 0, 0, "data", "ready");
+    db.close();
+    ledger = new Ledger(file);
+    assert.equal(ledger.getMeta("schema_version"), String(MIGRATIONS.length));
+    const [brick] = ledger.listBricks(v);
+    assert.equal(brick.id, b);
+    assert.equal(brick.thinPool, undefined, "NULL thin_pool: the engine uses tp_<brick id>");
   });
 
   it("reopens an existing ledger without re-running migrations", function () {

@@ -150,7 +150,7 @@ describe("SimExecutor: the real engine against simulated storage nodes", functio
       assert.equal(vg.name, `vg_${d.id}`);
       assert.deepEqual(vg.tags, [`pgfs.device=${d.id}`]);
       assert.equal(d.pvUuid, sim.disk("mgmt1", "/dev/vdb")!.pv!.uuid);
-      assert.deepEqual(await engine.inspectDevice(d.id), { id: d.id, totalKiB: d.totalKiB, freeKiB: d.freeKiB, usedKiB: 0, sizeOnNodeKiB: 8 * GiB, vgFreeKiB: d.totalKiB });
+      assert.deepEqual(await engine.inspectDevice(d.id), { id: d.id, totalKiB: d.totalKiB, freeKiB: d.freeKiB, usedKiB: 0, sizeOnNodeKiB: 8 * GiB, vgFreeKiB: d.totalKiB, vgTotalKiB: d.totalKiB, vgUsedKiB: 0 });
       sim.setDisk("mgmt1", "/dev/vdb", { sizeGiB: 12 });
       assert.equal((await engine.inspectDevice(d.id))!.sizeOnNodeKiB, 12 * GiB, "a grown disk shows in sizeOnNodeKiB");
     });
