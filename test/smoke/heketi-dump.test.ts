@@ -212,7 +212,7 @@ describe("heketi db export/import: migrating a real Heketi (heketi + heketi-cli 
       const seen: Record<string, { type: string; changes: string[] }> = {};
       for (const id of Object.keys(dump.pendingoperations)) {
         assert.match(list, new RegExp(`Id:${id}`), list);
-        const r = await fetch(`${h.url}/operations/pending/${id}`, { headers: { Authorization: `bearer ${heketiToken("admin", ADMIN_KEY, "GET", `/operations/pending/${id}`)}` } });
+        const r = await fetch(`${h.url}/operations/pending/${id}`, { headers: { Authorization: `bearer ${await heketiToken("admin", ADMIN_KEY, "GET", `/operations/pending/${id}`)}` } });
         assert.equal(r.status, 200, await r.clone().text());
         const info = (await r.json()) as { type_name: string; status: string; changes: Array<{ id: string; description: string }> };
         assert.equal(info.status, "stale", "heketi marks every pending operation stale when it starts");
