@@ -4,22 +4,28 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { quickstart } from "../../examples/quickstart/program";
-import { LabDescription, readLabDescription } from "../../provider/lab/description";
+import type { Engine } from "../../provider/engine";
+import type { LabDescription } from "../../provider/lab/description";
+import { ServeConfig } from "../../provider/rest/config";
+import { createRestServer, RestServer } from "../../provider/rest/server";
 import { HeketiClient } from "../../provider/rest-client";
-import { nodeLeftovers, onNode } from "../support/engine";
+import { labEngine, nodeLeftovers, onNode } from "../support/engine";
+import { ensureLab } from "../support/lab";
 import { inlineStack } from "../support/pulumi";
 
 /**
  * The quickstart through the REST backend, end to end: the real Pulumi CLI drives a Heketi-compatible
  * server (ours, or Heketi itself) that manages the running lab's nodes over its own SSH.
  *
+ * By default the server is ours (`serve`'s server, in this process, on its own ledger, managing the
+ * lab's nodes over SSH). To hold another server to the same test, point it there:
+ *
  *   PGFS_REST_URL=http://127.0.0.1:8080 PGFS_REST_KEY=<admin key> npx mocha dist/test/e2e/quickstart-rest.test.js
  *
- * Skipped unless both are set. It does not start the lab (PGFS_LAB_DIR or .lab/lab.json must describe a
- * running one, the same the server manages) and checks on the nodes over SSH what the server did.
+ * (that server must manage the running lab's nodes). The test checks on the nodes over SSH what the server did.
  */
-const REST_URL = process.env.PGFS_REST_URL;
-const REST_KEY = process.env.PGFS_REST_KEY;
+let REST_URL = process.env.PGFS_REST_URL;
+let REST_KEY = process.env.PGFS_REST_KEY;
 
 function collectSteps(events: EngineEvent[]): Array<{ op: string; type: string; diffs: string[] }> {
   return events
@@ -36,6 +42,8 @@ function collectSteps(events: EngineEvent[]): Array<{ op: string; type: string; 
 describe("Pulumi on the lab through a REST server: the quickstart with quickstart:backend=rest", function () {
   this.timeout(30 * 60_000);
   let lab: LabDescription;
+  let server: RestServer | undefined;
+  let engine: Engine | undefined;
   let api: HeketiClient;
   let stack: Stack;
   let stateDir: string;
@@ -43,11 +51,17 @@ describe("Pulumi on the lab through a REST server: the quickstart with quickstar
   const timings: Record<string, number> = {};
 
   before(async function () {
+    lab = await ensureLab();
     if (!REST_URL || !REST_KEY) {
-      console.log("      (skipped: set PGFS_REST_URL and PGFS_REST_KEY to a Heketi-compatible server that manages the lab)");
-      this.skip();
+      engine = labEngine(lab);
+      REST_KEY = "e2e-admin-key";
+      server = createRestServer({
+        engine,
+        config: ServeConfig.parse({ ledgerPath: engine.ledger.file, port: 0, adminKey: REST_KEY, userKey: "e2e-user-key", executor: "ssh", ssh: { keyFile: lab.nodes[0].privateKeyPath } }),
+      });
+      await server.listen();
+      REST_URL = server.url();
     }
-    lab = readLabDescription();
     api = new HeketiClient({ url: REST_URL, key: REST_KEY });
     assert.equal(await api.hello(), "Hello from Heketi");
     clustersBefore = await api.listClusters();
@@ -60,7 +74,9 @@ describe("Pulumi on the lab through a REST server: the quickstart with quickstar
     await stack.setConfig("quickstart:restKey", { value: REST_KEY, secret: true });
   });
 
-  after(function () {
+  after(async function () {
+    await server?.close();
+    await engine?.close();
     if (Object.keys(timings).length) console.log(`      [measure] ${Object.entries(timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}s`).join(", ")}`);
   });
 
