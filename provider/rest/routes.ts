@@ -7,9 +7,9 @@ import type Router from "find-my-way";
 import type { Engine } from "../engine";
 import * as api from "../heketi/api";
 import { clusterInfo, deviceInfo, nodeInfo, visibleNode, visibleVolume, volumeInfo } from "../heketi/json";
-import { ConflictError, EngineError, NotFoundError, ValidationError } from "../model/errors";
+import { ConflictError, EngineError, ValidationError } from "../model/errors";
 import { newId } from "../model/ids";
-import { DevicePath, Tags, validate } from "../model/schemas";
+import { DevicePath, NodeAdd, Tags, validate } from "../model/schemas";
 import type { Role } from "./auth";
 import type { ServeConfig } from "./config";
 import { accepted, decode, empty, HttpError, json, readBody } from "./http";
@@ -114,7 +114,6 @@ export function registerRoutes(router: Router.Instance<Router.HTTPVersion.V1>, r
       if (other) throw new HttpError(409, `Hostname ${h} already used by node with id ${other.id}\n`);
     }
     const input = { id: newId(), clusterId: req.cluster!, manageHostname: manage, storageHostname: storage, zone: req.zone!, tags: req.tags ?? {} };
-    const { NodeAdd } = await import("../model/schemas");
     validate(NodeAdd, input, "invalid node");
     rc.beforeNodeAdd?.(manage, storage);
     start(c, async () => `/nodes/${(await engine.addNode(input)).id}`);
@@ -344,4 +343,3 @@ function changeTags(current: Record<string, string>, req: { tags?: Record<string
   }
 }
 
-export { NotFoundError };
