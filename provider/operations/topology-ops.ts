@@ -86,7 +86,27 @@ async function probePeer(ctx: OpContext, member: NodeRow, node: NodeRow): Promis
 async function forgetNode(ctx: OpContext, nodeId: string, memberId: string | null): Promise<void> {
   const node = ctx.ledger.findNode(nodeId);
   if (!node) return;
-  const member = memberId ? ctx.ledger.findNode(memberId) : ctx.ledger.listNodes(node.clusterId).find((n) => n.id !== node.id && n.state === "online");
+  // Another member of the pool runs the detach: the given one, else online members first, then offline
+  // ones (offline is an administrative state: the node still runs glusterd), then failed ones.
+  const rank: Record<string, number> = { online: 0, offline: 1, failed: 2 };
+  const candidates = memberId
+    ? [ctx.ledger.findNode(memberId)].filter((n): n is NodeRow => !!n)
+    : ctx.ledger
+        .listNodes(node.clusterId)
+        .filter((n) => n.id !== node.id && n.state in rank)
+        .sort((a, b) => rank[a.state] - rank[b.state]);
+  let member: NodeRow | undefined;
+  let peers: ReturnType<typeof S.parsePool> = [];
+  for (const c of candidates) {
+    try {
+      peers = S.parsePool(await runScript(ctx, c, S.poolList(ctx)));
+      member = c;
+      break;
+    } catch (err) {
+      ctx.log(`peer detach of ${node.storageHost}: member ${c.manageHost} did not answer (${(err as Error).message}); trying another`);
+    }
+  }
+  if (candidates.length && !member) throw new ConflictError(`no member of the pool answered to detach ${node.storageHost} (tried ${candidates.map((c) => c.manageHost).join(", ")})`);
   if (member) {
     // Gluster may know the peer under another name than the one it was probed by (it learns hostnames,
     // e.g. "gnode3" for 10.77.0.13): find it by its glusterd UUID when the node answers, else by name,
@@ -98,7 +118,6 @@ async function forgetNode(ctx: OpContext, nodeId: string, memberId: string | nul
     } catch {
       uuid = undefined; // an unreadable answer: fall back to matching by name
     }
-    const peers = S.parsePool(await runScript(ctx, member, S.poolList(ctx)));
     const peer = peers.find((p) => p.hostname !== "localhost" && ((uuid && p.uuid === uuid) || p.names.includes(node.storageHost)));
     if (peer) {
       await ctx.serialize(member.clusterId, () => runScript(ctx, member, S.peerDetach(ctx, peer.hostname)));

@@ -118,6 +118,14 @@ describe("SimExecutor: the real engine against simulated storage nodes", functio
       assert.deepEqual(sim.peers("mgmt1").map((p) => p.hostname), ["10.0.0.2"]);
     });
 
+    it("detaches every node when all are disabled first and removed together (how Heketi clients tear down)", async function () {
+      const { sim, engine, nodes } = await simCluster({ devices: 0 });
+      for (const n of nodes) await engine.setNodeState(n.id, "offline");
+      await Promise.all(nodes.map((n) => engine.removeNode(n.id)));
+      for (const n of nodes) assert.deepEqual(sim.peers(n.manageHost), [], `${n.manageHost} is alone again`);
+      assert.deepEqual(engine.ledger.listNodes(), []);
+    });
+
     it("detaches removed nodes, and refuses to remove a node that still has devices", async function () {
       const { sim, engine, nodes, devices } = await simCluster({ devices: 1 });
       await assert.rejects(engine.removeNode(nodes[2].id), (e: Error) => e instanceof ConflictError && /contains devices/.test(e.message));
