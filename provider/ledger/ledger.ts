@@ -50,6 +50,14 @@ const j = (v: unknown) => JSON.stringify(v);
  */
 export class Ledger {
   readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** A prepared statement, prepared once per ledger (preparing costs more than most of our queries). */
+  private stmt(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) this.statements.set(sql, (st = this.db.prepare(sql)));
+    return st;
+  }
   readonly owner = processIdentity();
 
   constructor(readonly file: string) {
@@ -66,16 +74,16 @@ export class Ledger {
   }
 
   private migrate(): void {
-    const hasMeta = this.db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name='meta'").get();
+    const hasMeta = this.stmt("SELECT name FROM sqlite_master WHERE type='table' AND name='meta'").get();
     let version = 0;
-    if (hasMeta) version = Number((this.db.prepare("SELECT value FROM meta WHERE key='schema_version'").get() as { value: string } | undefined)?.value ?? 0);
+    if (hasMeta) version = Number((this.stmt("SELECT value FROM meta WHERE key='schema_version'").get() as { value: string } | undefined)?.value ?? 0);
     if (version > MIGRATIONS.length) {
       throw new Error(`ledger ${this.file} has schema version ${version}, newer than this release knows (${MIGRATIONS.length}): upgrade pulumi-glusterfs`);
     }
     for (let v = version; v < MIGRATIONS.length; v++) {
       this.db.transaction(() => {
         this.db.exec(MIGRATIONS[v]);
-        this.db.prepare("INSERT INTO meta(key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(String(v + 1));
+        this.stmt("INSERT INTO meta(key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(String(v + 1));
       }).immediate();
     }
   }
@@ -87,39 +95,39 @@ export class Ledger {
 
   // ---- meta (key/value notes, e.g. the Heketi generation id an imported ledger came from)
   getMeta(key: string): string | undefined {
-    return (this.db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined)?.value;
+    return (this.stmt("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined)?.value;
   }
   setMeta(key: string, value: string): void {
-    this.db.prepare("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(key, value);
+    this.stmt("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(key, value);
   }
 
   // ---- clusters
   insertCluster(c: { id?: string; name?: string | null; file: boolean; block: boolean }): ClusterRow {
     const row: ClusterRow = { id: c.id ?? newId(), name: c.name ?? null, file: c.file, block: c.block, createdAt: now() };
-    this.db.prepare("INSERT INTO clusters(id, name, file, block, created_at) VALUES (?, ?, ?, ?, ?)").run(row.id, row.name, row.file ? 1 : 0, row.block ? 1 : 0, row.createdAt);
+    this.stmt("INSERT INTO clusters(id, name, file, block, created_at) VALUES (?, ?, ?, ?, ?)").run(row.id, row.name, row.file ? 1 : 0, row.block ? 1 : 0, row.createdAt);
     return row;
   }
   findCluster(id: string): ClusterRow | undefined {
-    const r = this.db.prepare("SELECT * FROM clusters WHERE id = ?").get(id) as Record<string, unknown> | undefined;
+    const r = this.stmt("SELECT * FROM clusters WHERE id = ?").get(id) as Record<string, unknown> | undefined;
     return r && { id: r.id as string, name: r.name as string | null, file: !!r.file, block: !!r.block, createdAt: r.created_at as string };
   }
   getCluster(id: string): ClusterRow {
     return this.findCluster(id) ?? notFound("cluster", id);
   }
   listClusters(): ClusterRow[] {
-    return (this.db.prepare("SELECT id FROM clusters ORDER BY id").all() as { id: string }[]).map((r) => this.getCluster(r.id));
+    return (this.stmt("SELECT id FROM clusters ORDER BY id").all() as { id: string }[]).map((r) => this.getCluster(r.id));
   }
   setClusterFlags(id: string, file: boolean, block: boolean): void {
-    this.db.prepare("UPDATE clusters SET file = ?, block = ? WHERE id = ?").run(file ? 1 : 0, block ? 1 : 0, id);
+    this.stmt("UPDATE clusters SET file = ?, block = ? WHERE id = ?").run(file ? 1 : 0, block ? 1 : 0, id);
   }
   deleteCluster(id: string): void {
-    this.db.prepare("DELETE FROM clusters WHERE id = ?").run(id);
+    this.stmt("DELETE FROM clusters WHERE id = ?").run(id);
   }
 
   // ---- nodes
   insertNode(n: Omit<NodeRow, "createdAt" | "opId"> & { opId?: string | null }): NodeRow {
     for (const [col, host] of [["manage_host", n.manageHost], ["storage_host", n.storageHost]] as const) {
-      const other = this.db.prepare(`SELECT id FROM nodes WHERE ${col} = ?`).get(host) as { id: string } | undefined;
+      const other = this.stmt(`SELECT id FROM nodes WHERE ${col} = ?`).get(host) as { id: string } | undefined;
       if (other) throw new ConflictError(`Hostname ${host} already used by node with id ${other.id}`);
     }
     const row: NodeRow = { ...n, opId: n.opId ?? null, createdAt: now() };
@@ -129,7 +137,7 @@ export class Ledger {
     return row;
   }
   findNode(id: string): NodeRow | undefined {
-    const r = this.db.prepare("SELECT * FROM nodes WHERE id = ?").get(id) as Record<string, unknown> | undefined;
+    const r = this.stmt("SELECT * FROM nodes WHERE id = ?").get(id) as Record<string, unknown> | undefined;
     return r && nodeRow(r);
   }
   getNode(id: string): NodeRow {
@@ -137,22 +145,22 @@ export class Ledger {
   }
   listNodes(clusterId?: string): NodeRow[] {
     const rows = (clusterId
-      ? this.db.prepare("SELECT * FROM nodes WHERE cluster_id = ? ORDER BY id").all(clusterId)
-      : this.db.prepare("SELECT * FROM nodes ORDER BY id").all()) as Record<string, unknown>[];
+      ? this.stmt("SELECT * FROM nodes WHERE cluster_id = ? ORDER BY id").all(clusterId)
+      : this.stmt("SELECT * FROM nodes ORDER BY id").all()) as Record<string, unknown>[];
     return rows.map(nodeRow);
   }
   updateNode(id: string, patch: Partial<Pick<NodeRow, "state" | "zone" | "tags" | "ssh" | "opId">>): void {
     const cur = this.getNode(id);
     const n = { ...cur, ...patch };
-    this.db.prepare("UPDATE nodes SET state = ?, zone = ?, tags = ?, ssh = ?, op_id = ? WHERE id = ?").run(n.state, n.zone, j(n.tags), j(n.ssh), n.opId, id);
+    this.stmt("UPDATE nodes SET state = ?, zone = ?, tags = ?, ssh = ?, op_id = ? WHERE id = ?").run(n.state, n.zone, j(n.tags), j(n.ssh), n.opId, id);
   }
   deleteNode(id: string): void {
-    this.db.prepare("DELETE FROM nodes WHERE id = ?").run(id);
+    this.stmt("DELETE FROM nodes WHERE id = ?").run(id);
   }
 
   // ---- devices
   insertDevice(d: Omit<DeviceRow, "createdAt" | "opId"> & { opId?: string | null }): DeviceRow {
-    const dup = this.db.prepare("SELECT id FROM devices WHERE node_id = ? AND path = ?").get(d.nodeId, d.path) as { id: string } | undefined;
+    const dup = this.stmt("SELECT id FROM devices WHERE node_id = ? AND path = ?").get(d.nodeId, d.path) as { id: string } | undefined;
     if (dup) throw new ConflictError(`Device ${d.path} is already in use on this node (ID: ${dup.id})`);
     const row: DeviceRow = { ...d, opId: d.opId ?? null, createdAt: now() };
     this.db
@@ -161,7 +169,7 @@ export class Ledger {
     return row;
   }
   findDevice(id: string): DeviceRow | undefined {
-    const r = this.db.prepare("SELECT * FROM devices WHERE id = ?").get(id) as Record<string, unknown> | undefined;
+    const r = this.stmt("SELECT * FROM devices WHERE id = ?").get(id) as Record<string, unknown> | undefined;
     return r && deviceRow(r);
   }
   getDevice(id: string): DeviceRow {
@@ -169,8 +177,8 @@ export class Ledger {
   }
   listDevices(nodeId?: string): DeviceRow[] {
     const rows = (nodeId
-      ? this.db.prepare("SELECT * FROM devices WHERE node_id = ? ORDER BY id").all(nodeId)
-      : this.db.prepare("SELECT * FROM devices ORDER BY id").all()) as Record<string, unknown>[];
+      ? this.stmt("SELECT * FROM devices WHERE node_id = ? ORDER BY id").all(nodeId)
+      : this.stmt("SELECT * FROM devices ORDER BY id").all()) as Record<string, unknown>[];
     return rows.map(deviceRow);
   }
   updateDevice(id: string, patch: Partial<Pick<DeviceRow, "state" | "totalKiB" | "freeKiB" | "usedKiB" | "extentKiB" | "pvUuid" | "tags" | "opId">>): void {
@@ -181,15 +189,15 @@ export class Ledger {
   }
   /** Move `kib` from free to used (negative: give it back). */
   reserveOnDevice(id: string, kib: number): void {
-    this.db.prepare("UPDATE devices SET free_kib = free_kib - ?, used_kib = used_kib + ? WHERE id = ?").run(kib, kib, id);
+    this.stmt("UPDATE devices SET free_kib = free_kib - ?, used_kib = used_kib + ? WHERE id = ?").run(kib, kib, id);
   }
   deleteDevice(id: string): void {
-    this.db.prepare("DELETE FROM devices WHERE id = ?").run(id);
+    this.stmt("DELETE FROM devices WHERE id = ?").run(id);
   }
 
   // ---- volumes
   insertVolume(v: Omit<VolumeRow, "createdAt" | "snapshotEnable"> & { snapshotEnable?: boolean }): VolumeRow {
-    const dup = this.db.prepare("SELECT id FROM volumes WHERE cluster_id = ? AND name = ?").get(v.clusterId, v.name) as { id: string } | undefined;
+    const dup = this.stmt("SELECT id FROM volumes WHERE cluster_id = ? AND name = ?").get(v.clusterId, v.name) as { id: string } | undefined;
     if (dup) throw new ConflictError(`Volume name '${v.name}' already in use`);
     const row: VolumeRow = { ...v, snapshotEnable: v.snapshotEnable ?? v.snapshotFactor > 1, createdAt: now() };
     this.db
@@ -198,28 +206,28 @@ export class Ledger {
     return row;
   }
   findVolume(id: string): VolumeRow | undefined {
-    const r = this.db.prepare("SELECT * FROM volumes WHERE id = ?").get(id) as Record<string, unknown> | undefined;
+    const r = this.stmt("SELECT * FROM volumes WHERE id = ?").get(id) as Record<string, unknown> | undefined;
     return r && volumeRow(r);
   }
   getVolume(id: string): VolumeRow {
     return this.findVolume(id) ?? notFound("volume", id);
   }
   findVolumeByName(clusterId: string, name: string): VolumeRow | undefined {
-    const r = this.db.prepare("SELECT * FROM volumes WHERE cluster_id = ? AND name = ?").get(clusterId, name) as Record<string, unknown> | undefined;
+    const r = this.stmt("SELECT * FROM volumes WHERE cluster_id = ? AND name = ?").get(clusterId, name) as Record<string, unknown> | undefined;
     return r && volumeRow(r);
   }
   listVolumes(clusterId?: string): VolumeRow[] {
     const rows = (clusterId
-      ? this.db.prepare("SELECT * FROM volumes WHERE cluster_id = ? ORDER BY id").all(clusterId)
-      : this.db.prepare("SELECT * FROM volumes ORDER BY id").all()) as Record<string, unknown>[];
+      ? this.stmt("SELECT * FROM volumes WHERE cluster_id = ? ORDER BY id").all(clusterId)
+      : this.stmt("SELECT * FROM volumes ORDER BY id").all()) as Record<string, unknown>[];
     return rows.map(volumeRow);
   }
   updateVolume(id: string, patch: Partial<Pick<VolumeRow, "state" | "sizeGiB" | "options" | "opId">>): void {
     const v = { ...this.getVolume(id), ...patch };
-    this.db.prepare("UPDATE volumes SET state=?, size_gib=?, options=?, op_id=? WHERE id=?").run(v.state, v.sizeGiB, j(v.options), v.opId, id);
+    this.stmt("UPDATE volumes SET state=?, size_gib=?, options=?, op_id=? WHERE id=?").run(v.state, v.sizeGiB, j(v.options), v.opId, id);
   }
   deleteVolume(id: string): void {
-    this.db.prepare("DELETE FROM volumes WHERE id = ?").run(id);
+    this.stmt("DELETE FROM volumes WHERE id = ?").run(id);
   }
 
   // ---- bricks
@@ -229,23 +237,23 @@ export class Ledger {
       .run(b.id, b.volumeId, b.deviceId, b.nodeId, b.path, b.sizeKiB, b.tpKiB, b.metaKiB, b.setIndex, b.position, b.subtype, b.state, b.opId, b.thinPool ?? null);
   }
   findBrick(id: string): BrickRow | undefined {
-    const r = this.db.prepare("SELECT * FROM bricks WHERE id = ?").get(id) as Record<string, unknown> | undefined;
+    const r = this.stmt("SELECT * FROM bricks WHERE id = ?").get(id) as Record<string, unknown> | undefined;
     return r && brickRow(r);
   }
   listBricks(volumeId: string): BrickRow[] {
-    return (this.db.prepare("SELECT * FROM bricks WHERE volume_id = ? ORDER BY set_index, position").all(volumeId) as Record<string, unknown>[]).map(brickRow);
+    return (this.stmt("SELECT * FROM bricks WHERE volume_id = ? ORDER BY set_index, position").all(volumeId) as Record<string, unknown>[]).map(brickRow);
   }
   listBricksOnDevice(deviceId: string): BrickRow[] {
-    return (this.db.prepare("SELECT * FROM bricks WHERE device_id = ? ORDER BY id").all(deviceId) as Record<string, unknown>[]).map(brickRow);
+    return (this.stmt("SELECT * FROM bricks WHERE device_id = ? ORDER BY id").all(deviceId) as Record<string, unknown>[]).map(brickRow);
   }
   listBricksOfOperation(opId: string): BrickRow[] {
-    return (this.db.prepare("SELECT * FROM bricks WHERE op_id = ? ORDER BY set_index, position").all(opId) as Record<string, unknown>[]).map(brickRow);
+    return (this.stmt("SELECT * FROM bricks WHERE op_id = ? ORDER BY set_index, position").all(opId) as Record<string, unknown>[]).map(brickRow);
   }
   setBrickState(id: string, state: BrickState, opId: string | null): void {
-    this.db.prepare("UPDATE bricks SET state = ?, op_id = ? WHERE id = ?").run(state, opId, id);
+    this.stmt("UPDATE bricks SET state = ?, op_id = ? WHERE id = ?").run(state, opId, id);
   }
   deleteBrick(id: string): void {
-    this.db.prepare("DELETE FROM bricks WHERE id = ?").run(id);
+    this.stmt("DELETE FROM bricks WHERE id = ?").run(id);
   }
 
   // ---- operations journal
@@ -258,11 +266,11 @@ export class Ledger {
     return row;
   }
   getOperation(id: string): OperationRow {
-    const r = this.db.prepare("SELECT * FROM operations WHERE id = ?").get(id) as Record<string, unknown> | undefined;
+    const r = this.stmt("SELECT * FROM operations WHERE id = ?").get(id) as Record<string, unknown> | undefined;
     return r ? opRow(r) : notFound("operation", id);
   }
   listOperations(statuses?: OperationStatus[]): OperationRow[] {
-    const rows = this.db.prepare("SELECT * FROM operations ORDER BY created_at, id").all() as Record<string, unknown>[];
+    const rows = this.stmt("SELECT * FROM operations ORDER BY created_at, id").all() as Record<string, unknown>[];
     return rows.map(opRow).filter((o) => !statuses || statuses.includes(o.status));
   }
   setOperationStatus(id: string, status: OperationStatus, error?: string | null, plan?: unknown): void {
@@ -273,14 +281,14 @@ export class Ledger {
   }
   /** Take over an operation (recovery): this process becomes its owner. */
   adoptOperation(id: string): void {
-    this.db.prepare("UPDATE operations SET owner_pid = ?, owner_boot = ?, updated_at = ? WHERE id = ?").run(process.pid, this.owner, now(), id);
+    this.stmt("UPDATE operations SET owner_pid = ?, owner_boot = ?, updated_at = ? WHERE id = ?").run(process.pid, this.owner, now(), id);
   }
   recordStep(opId: string, name: string, status: "done" | "failed" | "compensated", detail?: string): void {
-    const seq = ((this.db.prepare("SELECT MAX(seq) AS m FROM operation_steps WHERE op_id = ?").get(opId) as { m: number | null }).m ?? 0) + 1;
-    this.db.prepare("INSERT INTO operation_steps(op_id, seq, name, status, detail, at) VALUES (?,?,?,?,?,?)").run(opId, seq, name, status, detail ?? null, now());
+    const seq = ((this.stmt("SELECT MAX(seq) AS m FROM operation_steps WHERE op_id = ?").get(opId) as { m: number | null }).m ?? 0) + 1;
+    this.stmt("INSERT INTO operation_steps(op_id, seq, name, status, detail, at) VALUES (?,?,?,?,?,?)").run(opId, seq, name, status, detail ?? null, now());
   }
   listSteps(opId: string): StepRow[] {
-    return (this.db.prepare("SELECT * FROM operation_steps WHERE op_id = ? ORDER BY seq").all(opId) as Record<string, unknown>[]).map((r) => ({
+    return (this.stmt("SELECT * FROM operation_steps WHERE op_id = ? ORDER BY seq").all(opId) as Record<string, unknown>[]).map((r) => ({
       opId: r.op_id as string, seq: r.seq as number, name: r.name as string, status: r.status as string, detail: r.detail as string | null, at: r.at as string,
     }));
   }

@@ -4,7 +4,7 @@
  * hex(sha256(METHOD + "&" + path)) binding the token to this request. Errors carry Heketi's status
  * codes and texts, which clients print.
  */
-import { createHash } from "node:crypto";
+import { createHash, createSecretKey, KeyObject } from "node:crypto";
 import { decodeJwt, decodeProtectedHeader, errors, jwtVerify } from "jose";
 
 export type Role = "admin" | "user";
@@ -39,6 +39,14 @@ export function goDuration(seconds: number): string {
   return `${r}s`;
 }
 
+const secretKeys = new Map<string, KeyObject>();
+/** The HMAC key as a KeyObject, made once per secret (importing it per request costs as much as the check). */
+function secretKey(secret: string): KeyObject {
+  let k = secretKeys.get(secret);
+  if (!k) secretKeys.set(secret, (k = createSecretKey(Buffer.from(secret, "utf8"))));
+  return k;
+}
+
 /** Check the Authorization header of a request for `method path`; returns the caller's role. */
 export async function authenticate(header: string | undefined, method: string, path: string, keys: AuthKeys, now = Date.now() / 1000): Promise<Role> {
   if (!header) throw new AuthError(401, "Required authorization token not found");
@@ -59,7 +67,7 @@ export async function authenticate(header: string | undefined, method: string, p
   if (!["HS256", "HS384", "HS512"].includes(alg)) throw new AuthError(401, `Invalid JWT token: Unexpected signing method: ${alg}`);
   // Heketi's JWT library reads a missing exp as 0: expired since 1970
   if (typeof claims.exp !== "number") throw new AuthError(401, `Invalid JWT token: Token is expired by ${goDuration(now)}`);
-  const key = new TextEncoder().encode(role === "admin" ? keys.adminKey : keys.userKey);
+  const key = secretKey(role === "admin" ? keys.adminKey : keys.userKey);
   try {
     await jwtVerify(token, key, { algorithms: ["HS256", "HS384", "HS512"], currentDate: new Date(now * 1000) });
   } catch (e) {
