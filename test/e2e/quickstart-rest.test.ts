@@ -11,7 +11,7 @@ import { createRestServer, RestServer } from "../../provider/rest/server";
 import { HeketiClient } from "../../provider/rest-client";
 import { labEngine, nodeLeftovers, onNode } from "../support/engine";
 import { ensureLab } from "../support/lab";
-import { inlineStack } from "../support/pulumi";
+import { inlineStack, plannedSteps } from "../support/pulumi";
 
 /**
  * The quickstart through the REST backend, end to end: the real Pulumi CLI drives a Heketi-compatible
@@ -27,17 +27,7 @@ import { inlineStack } from "../support/pulumi";
 let REST_URL = process.env.PGFS_REST_URL;
 let REST_KEY = process.env.PGFS_REST_KEY;
 
-function collectSteps(events: EngineEvent[]): Array<{ op: string; type: string; diffs: string[] }> {
-  return events
-    .map((e) => e.resourcePreEvent?.metadata)
-    .filter((m): m is NonNullable<typeof m> => !!m && m.op !== "same" && !m.type.startsWith("pulumi:"))
-    .map((m) => {
-      const olds = (m.old?.inputs ?? {}) as Record<string, unknown>;
-      const news = (m.new?.inputs ?? {}) as Record<string, unknown>;
-      const keys = [...new Set([...Object.keys(olds), ...Object.keys(news)])].filter((k) => k !== "__provider");
-      return { op: m.op, type: m.type.split(":").pop()!, diffs: keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k])).sort() };
-    });
-}
+const collectSteps = plannedSteps;
 
 describe("Pulumi on the lab through a REST server: the quickstart with quickstart:backend=rest", function () {
   this.timeout(30 * 60_000);

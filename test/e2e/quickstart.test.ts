@@ -7,23 +7,9 @@ import { quickstart } from "../../examples/quickstart/program";
 import { LabDescription } from "../../provider/lab/description";
 import { nodeLeftovers, onNode } from "../support/engine";
 import { ensureLab } from "../support/lab";
-import { inlineStack } from "../support/pulumi";
+import { inlineStack, plannedSteps } from "../support/pulumi";
 
-/**
- * The steps the engine announced (providers left out), with the inputs whose values change: what
- * `pulumi preview --diff` prints as `~ key: old => new`.
- */
-function collectSteps(events: EngineEvent[]): Array<{ op: string; type: string; diffs: string[] }> {
-  return events
-    .map((e) => e.resourcePreEvent?.metadata)
-    .filter((m): m is NonNullable<typeof m> => !!m && m.op !== "same" && !m.type.startsWith("pulumi:providers:"))
-    .map((m) => {
-      const olds = (m.old?.inputs ?? {}) as Record<string, unknown>;
-      const news = (m.new?.inputs ?? {}) as Record<string, unknown>;
-      const keys = [...new Set([...Object.keys(olds), ...Object.keys(news)])].filter((k) => k !== "__provider");
-      return { op: m.op, type: m.type.split(":").pop()!, diffs: keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k])).sort() };
-    });
-}
+const collectSteps = (events: EngineEvent[]) => plannedSteps(events, "pulumi:providers:");
 
 /**
  * The operator's story through the real Pulumi CLI (built from Go modules) on the lab: up, preview a

@@ -9,7 +9,7 @@ import { quickstart } from "../../examples/quickstart/program";
 import { HeketiClient } from "../../provider/rest-client";
 import { Device, GlusterCluster, Node, Volume } from "../../sdk";
 import { freePort, startHeketi } from "../support/heketi-server";
-import { inlineStack } from "../support/pulumi";
+import { inlineStack, plannedSteps } from "../support/pulumi";
 
 /** A Heketi-compatible server for one suite: where it listens, its admin key, how to stop it. */
 interface Target {
@@ -61,18 +61,7 @@ async function ourServerTarget(): Promise<Target> {
   return { url, key, log, stop };
 }
 
-/** The steps the engine announced (providers and the stack left out), with the inputs whose values change. */
-function collectSteps(events: EngineEvent[]): Array<{ op: string; type: string; diffs: string[] }> {
-  return events
-    .map((e) => e.resourcePreEvent?.metadata)
-    .filter((m): m is NonNullable<typeof m> => !!m && m.op !== "same" && !m.type.startsWith("pulumi:"))
-    .map((m) => {
-      const olds = (m.old?.inputs ?? {}) as Record<string, unknown>;
-      const news = (m.new?.inputs ?? {}) as Record<string, unknown>;
-      const keys = [...new Set([...Object.keys(olds), ...Object.keys(news)])].filter((k) => k !== "__provider");
-      return { op: m.op, type: m.type.split(":").pop()!, diffs: keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k])).sort() };
-    });
-}
+const collectSteps = plannedSteps;
 
 /** Cluster + 3 nodes (zones 1..3) + 2 devices each + a replica-3 volume, managed through the REST server. */
 function program() {
