@@ -698,7 +698,6 @@ export function planImport(dump: HeketiDumpIn, opts: ImportOptions = {}): Import
       ssh: Object.fromEntries(Object.entries(ssh).filter(([, v]) => v !== undefined)), state: n.State as NodeState,
     });
   }
-  const nodeById = new Map(nodes.map((n) => [n.id, n]));
   for (const key of Object.keys(opts.sshByHost ?? {})) {
     if (!nodes.some((n) => n.manageHost === key)) P.add(`ssh settings for ${key}`, "no node in the export has this management hostname");
   }

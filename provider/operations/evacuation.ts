@@ -4,14 +4,14 @@
  */
 import { parseHealInfoXml, parseOneVolumeInfoXml } from "../commands/parsers";
 import type { BrickRow, DeviceRow, DeviceState, NodeRow, OperationRow, VolumeRow } from "../ledger/ledger";
-import { ConflictError, EngineError, NotFoundError, ValidationError } from "../model/errors";
+import { ConflictError, EngineError, NotFoundError } from "../model/errors";
 import { newId } from "../model/ids";
 import { chooseReplacement, NoSpaceError, PlacedBrick, Topology } from "../placement";
 import { OpContext, probeScript, runScript } from "./context";
-import { OperationFailedError, runJournaled } from "./journal";
+import { OperationFailedError } from "./journal";
 import * as S from "./scripts";
 import { topologySnapshot } from "./topology";
-import { forgetDevice, removeDevice } from "./topology-ops";
+import { forgetDevice, removeEmptyDevice } from "./device-removal";
 import { AllocationError } from "./volume";
 
 export interface BrickMove {
@@ -58,7 +58,7 @@ export async function evacuateDevice(ctx: OpContext, deviceId: string, opts: { h
     ctx.ledger.updateDevice(d.id, { state: "removing", opId: op.id });
     return { op, total: bricks.length };
   });
-  if (!started) return opts.keepDevice ? undefined : removeDevice(ctx, deviceId);
+  if (!started) return opts.keepDevice ? undefined : removeEmptyDevice(ctx, deviceId);
   const { op, total } = started;
   ctx.log(`evacuating device ${deviceId}: ${total} brick(s) to move`);
   for (let moved = 0; ; moved++) {

@@ -1,13 +1,11 @@
-import { parseHealInfoXml, parseOneVolumeInfoXml } from "../commands/parsers";
-import type { BrickRow, ClusterRow, DeviceRow, DeviceState, NodeRow, OperationRow, VolumeRow } from "../ledger/ledger";
-import { ConflictError, EngineError, NotFoundError, ValidationError } from "../model/errors";
+import type { ClusterRow, DeviceRow, NodeRow } from "../ledger/ledger";
+import { ConflictError, ValidationError } from "../model/errors";
 import { newId } from "../model/ids";
 import { ClusterCreate, DeviceAdd, NodeAdd, validate } from "../model/schemas";
-import { chooseReplacement, NoSpaceError, PlacedBrick, Topology } from "../placement";
 import { OpContext, probeScript, runScript } from "./context";
-import { OperationFailedError, runJournaled } from "./journal";
+import { runJournaled } from "./journal";
 import * as S from "./scripts";
-import { topologySnapshot } from "./topology";
+import { forgetDevice, removeEmptyDevice } from "./device-removal";
 import { evacuateDevice } from "./evacuation";
 
 type Input<T> = { [K in keyof T]?: unknown };
@@ -199,15 +197,6 @@ async function checkEmpty(ctx: OpContext, node: NodeRow, path: string, destroyDa
   }
 }
 
-/** Tear a device's VG/PV down (idempotent; only the VG we named vg_<id>) and drop its row; `teardown: false` only drops the row. */
-export async function forgetDevice(ctx: OpContext, deviceId: string, opts: { teardown?: boolean } = {}): Promise<void> {
-  const d = ctx.ledger.findDevice(deviceId);
-  if (!d) return;
-  const node = ctx.ledger.getNode(d.nodeId);
-  if (opts.teardown ?? true) await runScript(ctx, node, S.deviceTeardown(ctx, d.id, d.path));
-  ctx.ledger.immediate(() => ctx.ledger.deleteDevice(d.id));
-}
-
 export interface RemoveDeviceOptions {
   /** Move every brick off the device first (Heketi's `device remove`), instead of refusing a device that holds bricks. */
   evacuate?: boolean;
@@ -223,16 +212,7 @@ export async function removeDevice(ctx: OpContext, deviceId: string, opts: Remov
   if (opts.evacuate && ctx.ledger.listBricksOnDevice(ctx.ledger.getDevice(deviceId).id).length) {
     return evacuateDevice(ctx, deviceId, { healCheck: opts.healCheck ?? true });
   }
-  const { op, device } = ctx.ledger.immediate(() => {
-    const d = ctx.ledger.getDevice(deviceId);
-    const bricks = ctx.ledger.listBricksOnDevice(d.id);
-    if (bricks.length) throw new ConflictError(`Unable to delete device [${d.id}] because it contains bricks (${bricks.length}); delete or move those volumes first`);
-    const op = ctx.ledger.beginOperation("remove-device", d.id, { deviceId: d.id });
-    ctx.ledger.setOperationStatus(op.id, "committed");
-    ctx.ledger.updateDevice(d.id, { state: "removing", opId: op.id });
-    return { op: ctx.ledger.getOperation(op.id), device: d };
-  });
-  await runJournaled(ctx, op, [{ name: "vgremove + pvremove", run: () => forgetDevice(ctx, device.id) }], { rollback: async () => undefined, finalize: () => undefined });
+  return removeEmptyDevice(ctx, deviceId);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,12 +1,11 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { Engine } from "../../provider/engine";
 import { FakeExecutor } from "../../provider/exec/fake-executor";
 import { GiB, seeded } from "../support/seeded";
 import type { BrickRow } from "../../provider/ledger/ledger";
-import { ConflictError, newId } from "../../provider/model";
+import { ConflictError } from "../../provider/model";
 import { OperationFailedError } from "../../provider/operations/journal";
 import { AllocationError } from "../../provider/operations/volume";
 import { chooseReplacement, isNoSpaceError, NoSpaceError, Topology } from "../../provider/placement";

@@ -1,11 +1,8 @@
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { Engine } from "../../provider/engine";
 import { FakeExecutor } from "../../provider/exec/fake-executor";
-import { GiB, seeded } from "../support/seeded";
-import { ConflictError, ValidationError, newId } from "../../provider/model";
+import { seeded } from "../support/seeded";
+import { ConflictError, ValidationError } from "../../provider/model";
 
 
 
