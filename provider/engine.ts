@@ -127,10 +127,17 @@ export class Engine {
   deleteVolume(id: string) {
     return vol.deleteVolume(this.ctx, id);
   }
-  /** Finish or roll back operations a crashed process left behind. */
-  recover(): Promise<RecoveryResult[]> {
-    return recover(this.ctx);
+  /**
+   * Finish or roll back operations a crashed process left behind (all of them, or only the ids given).
+   * Recoveries run one at a time: one that is asked for while another runs starts after it, and so
+   * never works on an operation the first is already cleaning.
+   */
+  recover(only?: readonly string[]): Promise<RecoveryResult[]> {
+    const run = this.recovering.then(() => recover(this.ctx, only));
+    this.recovering = run.catch(() => undefined);
+    return run;
   }
+  private recovering: Promise<unknown> = Promise.resolve();
 
   inspectNode(id: string) {
     return readback.inspectNode(this.ctx, id);

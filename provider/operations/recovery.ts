@@ -12,20 +12,22 @@ export interface RecoveryResult {
   error?: string;
 }
 
-/** Operations left unfinished by a crashed process (or failed rollbacks), oldest first. */
-export function abandonedOperations(ctx: OpContext): OperationRow[] {
+/** Operations left unfinished by a crashed process (or failed rollbacks), oldest first; `only` keeps those ids. */
+export function abandonedOperations(ctx: OpContext, only?: readonly string[]): OperationRow[] {
   return ctx.ledger
     .listOperations(["running", "committed", "failed"])
-    .filter((o) => o.status === "failed" || (o.ownerBoot !== ctx.ledger.owner && !ownerAlive(o.ownerBoot)));
+    .filter((o) => o.status === "failed" || (o.ownerBoot !== ctx.ledger.owner && !ownerAlive(o.ownerBoot)))
+    .filter((o) => !only?.length || only.includes(o.id));
 }
 
 /**
- * Finish or roll back every abandoned operation. Before its commit point an operation is rolled back;
- * after it, it is finished. Every action is idempotent, so a crash during recovery is recovered next time.
+ * Finish or roll back every abandoned operation (or only those of `only`; an empty list means all).
+ * Before its commit point an operation is rolled back; after it, it is finished. Every action is
+ * idempotent, so a crash during recovery is recovered next time.
  */
-export async function recover(ctx: OpContext): Promise<RecoveryResult[]> {
+export async function recover(ctx: OpContext, only?: readonly string[]): Promise<RecoveryResult[]> {
   const results: RecoveryResult[] = [];
-  for (const op of abandonedOperations(ctx)) {
+  for (const op of abandonedOperations(ctx, only)) {
     ctx.ledger.adoptOperation(op.id);
     const plan = op.plan as Record<string, unknown> & { volumeId: string; addGiB: number; nodeId: string; deviceId: string; member: string | null };
     let action: RecoveryResult["action"] = "rolled back";

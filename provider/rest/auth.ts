@@ -69,7 +69,9 @@ export async function authenticate(header: string | undefined, method: string, p
   if (typeof claims.exp !== "number") throw new AuthError(401, `Invalid JWT token: Token is expired by ${goDuration(now)}`);
   const key = secretKey(role === "admin" ? keys.adminKey : keys.userKey);
   try {
-    await jwtVerify(token, key, { algorithms: ["HS256", "HS384", "HS512"], currentDate: new Date(now * 1000) });
+    // Heketi (jwt-go) accepts a token while now <= exp, in whole seconds; jose refuses at exp <= now.
+    // One second of tolerance makes jose's rule Heketi's (it also lets nbf be 1 s early; Heketi's clients send no nbf).
+    await jwtVerify(token, key, { algorithms: ["HS256", "HS384", "HS512"], currentDate: new Date(now * 1000), clockTolerance: 1 });
   } catch (e) {
     if (e instanceof errors.JWSSignatureVerificationFailed) throw new AuthError(401, "Invalid JWT token: signature is invalid (client and server secrets may not match)");
     if (e instanceof errors.JWTExpired) throw new AuthError(401, `Invalid JWT token: Token is expired by ${goDuration(now - Number(claims.exp))}`);

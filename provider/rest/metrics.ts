@@ -76,7 +76,13 @@ export function heketiMetrics(ledger: Ledger, counts: () => OperationCounts): Me
   return {
     contentType: registry.contentType,
     metrics: async () => {
-      refresh();
+      try {
+        refresh();
+      } catch {
+        // as Heketi: when the database cannot be read, the scrape still answers, with heketi_up 0 and no per-device series
+        for (const m of all) m.reset();
+        up.set(0);
+      }
       return registry.metrics();
     },
   };

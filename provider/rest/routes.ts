@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type Router from "find-my-way";
+import type { z } from "zod";
 import type { Engine } from "../engine";
 import * as api from "../heketi/api";
 import { clusterInfo, deviceInfo, nodeInfo, visibleNode, visibleVolume, volumeInfo } from "../heketi/json";
@@ -287,7 +288,7 @@ export function registerRoutes(router: Router.Instance<Router.HTTPVersion.V1>, r
     const req = raw ? decode(api.CleanupRequest, raw) : {};
     if ((req.operations ?? []).length > 32) throw new HttpError(400, "validation failed: operations: the length must be no more than 32.");
     start(c, async () => {
-      const results = await engine.recover();
+      const results = await engine.recover(req.operations ?? []);
       const stuck = results.filter((r) => r.action === "still failing");
       if (stuck.length) throw new EngineError("CLEANUP", stuck.map((r) => `operation ${r.id} (${r.type}): ${r.error}`).join("\n"));
     }, { throttled: true });
@@ -298,7 +299,13 @@ export function registerRoutes(router: Router.Instance<Router.HTTPVersion.V1>, r
   });
   on("GET", "/admin", async (c) => json(c.res, 200, { state: rc.state.admin }));
   on("POST", "/admin", async (c) => {
-    const req = await body(c, api.AdminStatus);
+    // Heketi answers a bad /admin body with 400 and the decoder's error, not the usual 422
+    let req: z.output<typeof api.AdminStatus>;
+    try {
+      req = api.AdminStatus.parse(JSON.parse(await readBody(c.req)));
+    } catch (e) {
+      throw new HttpError(400, `request unable to be parsed: ${e instanceof SyntaxError ? e.message : "state must be a string"}`);
+    }
     if (req.state !== "normal" && req.state !== "read-only" && req.state !== "local-client") throw new HttpError(400, "validation failed: state: must be a valid value.");
     rc.state.admin = req.state;
     empty(c.res, 204);

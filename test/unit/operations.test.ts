@@ -116,4 +116,21 @@ describe("operations (fake executor): what the engine sends and what it records"
     release();
     await pending;
   });
+
+  it("cleans only the operations asked for, and two cleanups at once never work on the same operation", async function () {
+    const { engine, fake } = seeded();
+    const devices = engine.ledger.listDevices();
+    // two device removals whose processes died half-way (failed operations are always abandoned)
+    const [a, b] = [devices[0], devices[1]].map((d) => engine.ledger.immediate(() => {
+      const op = engine.ledger.beginOperation("remove-device", d.id, { deviceId: d.id });
+      engine.ledger.setOperationStatus(op.id, "failed", "vgremove: glusterd went away");
+      return op;
+    }));
+    assert.deepEqual((await engine.recover([a.id])).map((r) => [r.id, r.action]), [[a.id, "finished"]]);
+    assert.equal(engine.ledger.getOperation(b.id).status, "failed", "the other operation is left for later");
+    fake.runs.length = 0;
+    const both = await Promise.all([engine.recover(), engine.recover()]);
+    assert.deepEqual(both.flat().map((r) => [r.id, r.action]), [[b.id, "finished"]], "the second cleanup found nothing left");
+    assert.equal(fake.runs.filter((r) => r.script.includes("vgremove")).length, 1, "the device was torn down once");
+  });
 });

@@ -1,8 +1,8 @@
 import * as assert from "node:assert/strict";
 import { loadServeConfig } from "../../provider/rest/config";
-import { goDuration } from "../../provider/rest/auth";
+import { authenticate, goDuration } from "../../provider/rest/auth";
 import { seeded } from "../support/seeded";
-import { serveEngine, TestServer } from "../support/rest";
+import { ADMIN_KEY, serveEngine, TestServer, token, USER_KEY } from "../support/rest";
 
 const ID = /^[0-9a-f]{32}$/;
 
@@ -48,6 +48,26 @@ describe("REST server (Heketi API) on the engine, fake executor", function () {
       const r = await t.call("GET", "/metrics", undefined, { auth: false });
       assert.equal(r.status, 200);
       for (const m of ["heketi_up 1", "heketi_cluster_count 1", "heketi_nodes_count{", "heketi_device_size_bytes{", "heketi_operations_inFlight_count 0"]) assert.ok(r.text.includes(m), m);
+    });
+    it("still answers a scrape when the ledger cannot be read, with heketi_up 0", async function () {
+      const list = s.engine.ledger.listClusters;
+      s.engine.ledger.listClusters = () => { throw new Error("disk I/O error"); };
+      try {
+        const r = await t.call("GET", "/metrics", undefined, { auth: false });
+        assert.equal(r.status, 200);
+        assert.match(r.text, /^heketi_up 0$/m);
+        assert.doesNotMatch(r.text, /heketi_device_size_bytes\{/);
+      } finally {
+        s.engine.ledger.listClusters = list;
+      }
+    });
+    it("refuses a bad /admin body with 400 and the parser's reason, as Heketi does", async function () {
+      const r = await t.call("POST", "/admin", undefined, { rawBody: "{not json" });
+      assert.equal(r.status, 400);
+      assert.match(r.text, /^request unable to be parsed: /);
+      assert.equal((await t.call("POST", "/admin", { state: "sideways" })).status, 400);
+      assert.equal((await t.call("POST", "/admin", { state: "local-client" })).status, 204, "the test client is on loopback");
+      assert.equal((await t.call("POST", "/admin", { state: "normal" })).status, 204);
     });
   });
 
@@ -106,6 +126,13 @@ describe("REST server (Heketi API) on the engine, fake executor", function () {
       const c = loadServeConfig({ ledger: "/tmp/x.db", executor: "mock" }, { HEKETI_ADMIN_KEY: "a", HEKETI_USER_KEY: "u", HEKETI_HTTP_PORT: "18081" });
       assert.equal(c.host, "127.0.0.1", "binds to loopback unless told otherwise");
       assert.equal(c.port, 18081);
+    });
+    it("accepts a token up to its exp second and refuses it the second after, as Heketi does", async function () {
+      const tok = await token("GET", "/clusters", { exp: 0 });
+      const exp = JSON.parse(Buffer.from(tok.split(".")[1], "base64url").toString()).exp as number;
+      const keys = { adminKey: ADMIN_KEY, userKey: USER_KEY, iatLeewaySec: 120 };
+      assert.equal(await authenticate(`Bearer ${tok}`, "GET", "/clusters", keys, exp + 0.9), "admin");
+      await assert.rejects(authenticate(`Bearer ${tok}`, "GET", "/clusters", keys, exp + 1), /Token is expired by 1s/);
     });
     it("prints durations the way Go does", function () {
       assert.equal(goDuration(63), "1m3s");
