@@ -10,6 +10,7 @@
  *   brick   <mount>/brick
  *   fstab   <dev> <mount> xfs rw,inode64,noatime,nouuid 1 2
  */
+import { VOLUME_NAME_MAX } from "../model/schemas";
 
 export const LVM = "/usr/sbin/lvm";
 export const HEKETI_MOUNT_ROOT = "/var/lib/heketi/mounts";
@@ -138,10 +139,10 @@ export function assertBrickDir(path: string): string {
   return path;
 }
 
-/** A gluster volume name: letters, digits, `_` and `-`, not starting with `-`, at most 64. */
+/** A gluster volume name: letters, digits, `_` and `-`, not starting with `-`, at most VOLUME_NAME_MAX. */
 export function assertVolumeName(name: string): string {
-  if (typeof name !== "string" || !/^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/.test(name) || name === "all") {
-    throw new Error(`volume name must be 1-64 of [A-Za-z0-9_-], not starting with '-', got ${JSON.stringify(name)}`);
+  if (typeof name !== "string" || name.length > VOLUME_NAME_MAX || !/^[A-Za-z0-9_][A-Za-z0-9_-]*$/.test(name) || name === "all") {
+    throw new Error(`volume name must be 1-${VOLUME_NAME_MAX} of [A-Za-z0-9_-], not starting with '-', got ${JSON.stringify(name)}`);
   }
   return name;
 }

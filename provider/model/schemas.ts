@@ -8,12 +8,22 @@ import { ValidationError } from "./errors";
 
 export const Id = z.string().regex(/^[0-9a-f]{32}$/, "must be a 32-character lowercase hex id");
 
-/** Gluster volume names: Heketi's rule (^[a-zA-Z0-9_-]+$), bounded. */
+/**
+ * The longest volume name GlusterFS 10 takes with Heketi's brick paths: glusterd names each brick's
+ * volfile `<volume>.<storage host>.<brick path>.vol` and refuses it past the file-name limit. Measured on
+ * the lab with a Heketi brick path (`/var/lib/heketi/mounts/vg_<id>/brick_<id>/brick`) on a 10-character
+ * address: 133 works, 134 fails ("Failed to create volume files"); the longest IPv4 address has 15.
+ */
+export const VOLUME_NAME_MAX = 128;
+
+/** Gluster volume names: Heketi's rule (^[a-zA-Z0-9_-]+$), not starting with '-' nor `all`, at most VOLUME_NAME_MAX. */
 export const VolumeName = z
   .string()
   .min(1, "must not be empty")
-  .max(96, "must be at most 96 characters")
-  .regex(/^[A-Za-z0-9_-]+$/, "may only contain letters, digits, '_' and '-'");
+  .max(VOLUME_NAME_MAX, `must be at most ${VOLUME_NAME_MAX} characters (GlusterFS refuses longer names with Heketi's brick paths)`)
+  .regex(/^[A-Za-z0-9_-]+$/, "may only contain letters, digits, '_' and '-'")
+  .regex(/^[^-]/, "must not start with '-'")
+  .refine((n) => n !== "all", "must not be 'all' (gluster's word for every volume)");
 
 const label = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
 /** A DNS name or IPv4 address: what SSH connects to. */

@@ -4,7 +4,7 @@
  */
 import type { Ledger } from "../ledger/ledger";
 import { EngineError } from "../model/errors";
-import { GlusterOption, VolumeCreateInput, VolumeName } from "../model/schemas";
+import { GlusterOption, VOLUME_NAME_MAX, VolumeCreateInput, VolumeName } from "../model/schemas";
 import type { VolumeCreateRequest } from "../heketi/api";
 
 /** A request Heketi answers with 400 and this text. */
@@ -19,7 +19,8 @@ const MIN_BRICK_GIB = 1;
 export function volumeCreateInput(req: VolumeCreateRequest, ledger: Ledger): VolumeCreateInput {
   // field validation first (Heketi's ozzo rules), then its checks in order
   const fields: string[] = [];
-  if (req.name && !VolumeName.safeParse(req.name).success) fields.push("name: must be in a valid format");
+  if (req.name && req.name.length > VOLUME_NAME_MAX) fields.push(`name: the length must be no more than ${VOLUME_NAME_MAX} (GlusterFS refuses longer names with Heketi's brick paths)`);
+  else if (req.name && !VolumeName.safeParse(req.name).success) fields.push("name: must be in a valid format");
   if (!req.size) fields.push("size: cannot be blank");
   else if (req.size < 1) fields.push("size: must be no less than 1");
   if (fields.length) throw new BadRequest(`validation failed: ${fields.join("; ")}.`);

@@ -60,7 +60,8 @@ describe("Heketi's on-node layout", () => {
     for (const d of ["/dev/vdb; reboot", "$(reboot)", "/dev/../etc/passwd", "vdb", "/dev/vdb\n", "-rf", "/dev/"]) assert.throws(() => assertDevicePath(d), /device/);
     for (const h of ["$(reboot)", "-oProxyCommand=x", "a b", "host;x", "", "a..b"]) assert.throws(() => assertHost(h), /host/);
     for (const p of ["relative", "/a/../b", "/a:b", "/a b", "/a//b", "/a`x`"]) assert.throws(() => assertBrickDir(p), /brick path/);
-    for (const n of ["-xml", "all", "a b", "a;b", "", "x".repeat(65), "vol/1"]) assert.throws(() => assertVolumeName(n), /volume name/);
+    for (const n of ["-xml", "all", "a b", "a;b", "", "x".repeat(129), "vol/1"]) assert.throws(() => assertVolumeName(n), /volume name/);
+    assert.equal(assertVolumeName("x".repeat(128)), "x".repeat(128), "the longest name gluster takes with Heketi's brick paths");
     assert.equal(assertDevicePath("/dev/disk/by-id/virtio-pgfs_1"), "/dev/disk/by-id/virtio-pgfs_1");
     assert.equal(assertHost("fe80::1"), "fe80::1");
   });

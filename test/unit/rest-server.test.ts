@@ -193,6 +193,9 @@ describe("REST server (Heketi API) on the engine, fake executor", function () {
         [{ size: 1, snapshot: { enable: true, factor: 101 } }, "Invalid snapshot factor"],
         [{ size: 1, clusters: ["0123456789abcdef0123456789abcdef"] }, "Cluster id 0123456789abcdef0123456789abcdef not found"],
         [{ size: 1, name: "x; rm -rf /" }, "validation failed: name: must be in a valid format."],
+        [{ size: 1, name: "-xml" }, "validation failed: name: must be in a valid format."],
+        // Heketi takes these, then the job fails in gluster after the bricks were built; refused here before anything runs
+        [{ size: 1, name: `k8s_monitoring_prometheus-db-0_${"x".repeat(100)}` }, "validation failed: name: the length must be no more than 128 (GlusterFS refuses longer names with Heketi's brick paths)."],
         [{ size: 1, glustervolumeoptions: ["performance.x $(reboot)"] }, "validation failed: glustervolumeoptions"],
       ];
       for (const [body, text] of cases) {
