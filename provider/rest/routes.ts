@@ -264,6 +264,23 @@ export function registerRoutes(router: Router.Instance<Router.HTTPVersion.V1>, r
   on("POST", "/blockvolumes", async () => {
     throw new HttpError(400, "Block volumes are not supported by this server (file volumes only)");
   });
+  // no block volume exists, so every id is unknown, as Heketi answers for one it does not have
+  for (const [method, path] of [["GET", `/blockvolumes/${ID}`], ["DELETE", `/blockvolumes/${ID}`], ["POST", `/blockvolumes/${ID}/expand`]] as const) {
+    on(method, path, async (c) => {
+      throw new HttpError(404, `Id not found: ${c.params.id}`);
+    });
+  }
+  on("POST", `/volumes/${ID}/block-restriction`, async (c) => {
+    ledger.getVolume(c.params.id);
+    throw new HttpError(400, "Block volumes are not supported by this server (file volumes only)");
+  });
+
+  // Heketi endpoints this server does not implement: say so and what to use instead, rather than "Invalid path"
+  for (const [method, path, what] of UNSUPPORTED) {
+    on(method, path, async () => {
+      throw new HttpError(501, what);
+    });
+  }
 
   // ---- topology (heketi-cli composes it client-side; served here in one call) ---------------------
   on("GET", "/topology", async (c) =>
@@ -323,6 +340,15 @@ export function registerRoutes(router: Router.Instance<Router.HTTPVersion.V1>, r
     json(c.res, 200, { loglevel: { glusterfs: level } });
   });
 }
+
+/** Heketi endpoints answered with 501 and what the operator can do instead. */
+const UNSUPPORTED: ReadonlyArray<readonly ["GET" | "POST", string, string]> = [
+  ["POST", `/volumes/${ID}/clone`, "Volume clone is not supported by this server (pulumi-glusterfs): create a new volume and copy the data"],
+  ["POST", `/bricks/to-evict/${ID}`, "Brick evict is not supported by this server (pulumi-glusterfs): remove the brick's device instead (device disable, device remove), which moves every brick off it"],
+  ["GET", "/db/check", "db check is not supported by this server (pulumi-glusterfs): the ledger's references are SQLite foreign keys, checked at every write; GET /db/dump exports it"],
+  ["GET", "/backup/db", "backup/db is not supported by this server (pulumi-glusterfs): its database is SQLite, not Heketi's BoltDB; GET /db/dump exports it in Heketi's JSON, or copy the ledger file with sqlite3 .backup"],
+  ["GET", "/internal/state/examine/gluster", "state examine gluster is not supported by this server (pulumi-glusterfs): for clusters managed by Pulumi, pulumi refresh compares the resources with the nodes"],
+];
 
 function busy(rc: RouteContext): HttpError {
   return new HttpError(429, "Server busy. Retry operation later.", { "Retry-After": String(rc.config.retryAfterSec) });

@@ -61,6 +61,25 @@ describe("REST server (Heketi API) on the engine, fake executor", function () {
         s.engine.ledger.listClusters = list;
       }
     });
+    it("answers Heketi endpoints it does not implement with 501 and what to do instead, not 'Invalid path'", async function () {
+      const id = "0123456789abcdef0123456789abcdef";
+      for (const [method, path, text] of [
+        ["POST", `/volumes/${id}/clone`, /^Volume clone is not supported by this server/],
+        ["POST", `/bricks/to-evict/${id}`, /^Brick evict is not supported .*device remove/],
+        ["GET", "/db/check", /^db check is not supported .*\/db\/dump/],
+        ["GET", "/backup/db", /^backup\/db is not supported .*SQLite/],
+        ["GET", "/internal/state/examine/gluster", /^state examine gluster is not supported .*pulumi refresh/],
+      ] as const) {
+        const r = await t.call(method, path, method === "POST" ? {} : undefined);
+        assert.equal(r.status, 501, `${method} ${path}`);
+        assert.match(r.text, text);
+      }
+      for (const [method, path] of [["GET", `/blockvolumes/${id}`], ["DELETE", `/blockvolumes/${id}`], ["POST", `/blockvolumes/${id}/expand`]] as const) {
+        const r = await t.call(method, path, method === "POST" ? { new_size: 2 } : undefined);
+        assert.deepEqual([r.status, r.text], [404, `Id not found: ${id}\n`], `${method} ${path}`);
+      }
+      assert.equal((await t.call("POST", `/volumes/${id}/block-restriction`, { restriction: "locked" })).status, 404);
+    });
     it("refuses a bad /admin body with 400 and the parser's reason, as Heketi does", async function () {
       const r = await t.call("POST", "/admin", undefined, { rawBody: "{not json" });
       assert.equal(r.status, 400);
