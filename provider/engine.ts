@@ -43,6 +43,8 @@ export class Engine {
       fstab: "/etc/fstab",
       rebalanceOnExpand: true,
       peerConnectTimeoutMs: 60_000,
+      preRequestVolumeOptions: [],
+      postRequestVolumeOptions: [],
       ...o.settings,
     };
     this.ctx = {

@@ -7,13 +7,15 @@ import { Engine } from "../engine";
 import type { Executor } from "../exec/executor";
 import { SimExecutor } from "../exec/sim-executor";
 import { exportDump } from "../heketi/dump";
-import { loadServeConfig, ServeConfig } from "../rest/config";
+import { loadServe, ServeConfig } from "../rest/config";
+import { engineSettingsFor } from "../rest/engine-settings";
 import { createRestServer } from "../rest/server";
+import { readTlsFiles } from "../rest/tls";
 
 export const SERVE_USAGE = `  serve [--config heketi.json] [--host ADDR] [--port N] [--ledger FILE]
         [--admin-key K --user-key K | --disable-auth] [--user-role provisioner|heketi]
         [--executor ssh|mock] [--ssh-key FILE] [--ssh-user U] [--ssh-port N] [--ssh-sudo]
-        [--known-hosts FILE] [--max-inflight N]
+        [--known-hosts FILE] [--max-inflight N] [--tls-cert FILE --tls-key FILE]
                           the Heketi-compatible REST API (heketi-cli, Kubernetes) on the engine
 `;
 
@@ -36,6 +38,7 @@ export function engineFor(c: ServeConfig, executor: Executor | undefined, log: (
       knownHostsPath: c.ssh.knownHostsPath,
       privateKey: c.executor === "mock" ? "mock-executor" : undefined,
     },
+    settings: engineSettingsFor(c),
     log,
   });
 }
@@ -59,21 +62,25 @@ export async function serve(argv: string[]): Promise<number> {
       "ssh-sudo": { type: "boolean" },
       "known-hosts": { type: "string" },
       "max-inflight": { type: "string" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
     },
     strict: true,
   });
-  const config = loadServeConfig({
+  const { config, warnings } = loadServe({
     config: values.config, host: values.host, port: values.port, ledger: values.ledger, disableAuth: values["disable-auth"],
     adminKey: values["admin-key"], userKey: values["user-key"], userRole: values["user-role"], executor: values.executor,
     sshKey: values["ssh-key"], sshUser: values["ssh-user"], sshPort: values["ssh-port"], sshSudo: values["ssh-sudo"],
-    knownHosts: values["known-hosts"], maxInflight: values["max-inflight"],
+    knownHosts: values["known-hosts"], maxInflight: values["max-inflight"], tlsCert: values["tls-cert"], tlsKey: values["tls-key"],
   });
+  const tls = config.tls && readTlsFiles(config.tls);
   const log = (m: string) => process.stderr.write(`${new Date().toISOString()} ${m}\n`);
+  for (const w of warnings) log(w);
   if (config.disableAuth) log("WARNING: started with --disable-auth: every request is admin");
   const { executor, beforeNodeAdd } = executorFor(config);
   const engine = engineFor(config, executor, log);
   for (const r of await engine.recover()) log(`recovered operation ${r.id} (${r.type}): ${r.action}${r.error ? `: ${r.error}` : ""}`);
-  const server = createRestServer({ engine, config, log, dump: () => exportDump(engine.ledger), beforeNodeAdd });
+  const server = createRestServer({ engine, config, log, dump: () => exportDump(engine.ledger), beforeNodeAdd, tls });
   const addr = await server.listen();
   log(`serving the Heketi API on ${server.url()} (ledger ${config.ledgerPath}, executor ${config.executor}, auth ${config.disableAuth ? "off" : `on, user role: ${config.userRole}`})`);
   void addr;

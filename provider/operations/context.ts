@@ -1,6 +1,7 @@
 import type { Executor, NodeTarget } from "../exec/executor";
 import type { Ledger, NodeRow } from "../ledger/ledger";
 import { RemoteCommandError } from "../model/errors";
+import type { GlusterOption } from "../model/schemas";
 import type { Limits } from "../placement";
 
 export interface EngineSettings {
@@ -13,6 +14,10 @@ export interface EngineSettings {
   rebalanceOnExpand: boolean;
   /** How long node add waits for a probed peer to show Connected. */
   peerConnectTimeoutMs: number;
+  /** Options set on every new volume before the request's own (Heketi's pre_request_volume_options). */
+  preRequestVolumeOptions: GlusterOption[];
+  /** Options set on every new volume after the request's own (Heketi's post_request_volume_options). */
+  postRequestVolumeOptions: GlusterOption[];
 }
 
 export interface OpContext {

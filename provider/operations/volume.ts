@@ -2,7 +2,7 @@ import type { BrickRow, NodeRow, VolumeRow } from "../ledger/ledger";
 import { ConflictError, EngineError, ValidationError } from "../model/errors";
 import { newId } from "../model/ids";
 import { GlusterOption, validate, VolumeCreate, VolumeCreateInput } from "../model/schemas";
-import { NoSpaceError, placeBricks, Placement } from "../placement";
+import { NoSpaceError, placeBricks, Placement, volumeLimitReached } from "../placement";
 import { OpContext, runScript } from "./context";
 import { runJournaled } from "./journal";
 import * as S from "./scripts";
@@ -43,6 +43,11 @@ export function startCreateVolume(ctx: OpContext, input: VolumeCreateInput): Sta
         failures.push(`Cluster ${cluster.id}: Volume name '${name}' already in use`);
         continue;
       }
+      const full = volumeLimitReached(ctx.ledger.listVolumes(cluster.id).length, ctx.settings.limits);
+      if (full) {
+        failures.push(`Cluster ${cluster.id}: ${full}`);
+        continue;
+      }
       let placement: Placement;
       try {
         placement = placeBricks(
@@ -59,7 +64,7 @@ export function startCreateVolume(ctx: OpContext, input: VolumeCreateInput): Sta
       }
       const v = ctx.ledger.insertVolume({
         id: volumeId, clusterId: cluster.id, name, sizeGiB: req.sizeGiB, durability: req.durability, gid: req.gid,
-        snapshotFactor: req.snapshotFactor, snapshotEnable: req.snapshotEnable, options: req.options, state: "creating", opId: null,
+        snapshotFactor: req.snapshotFactor, snapshotEnable: req.snapshotEnable, options: serverWideOptions(ctx, req.options), state: "creating", opId: null,
       });
       const o = ctx.ledger.beginOperation("create-volume", v.id, { volumeId: v.id, clusterId: cluster.id });
       ctx.ledger.updateVolume(v.id, { opId: o.id });
@@ -176,6 +181,11 @@ export function startDeleteVolume(ctx: OpContext, volumeId: string): Started<voi
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/** A create's options between the server-wide ones, in Heketi's order: pre-request, the request's, post-request. */
+function serverWideOptions(ctx: OpContext, options: GlusterOption[]): GlusterOption[] {
+  return [...ctx.settings.preRequestVolumeOptions, ...options, ...ctx.settings.postRequestVolumeOptions];
+}
 
 /**
  * An online volume with an operation id is busy: a device evacuation is moving one of its bricks

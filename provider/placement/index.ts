@@ -25,4 +25,5 @@ export type { AttemptSummary, DeviceRef, NoSpaceDetails, NoSpaceReason } from ".
 export { applyPlacement, parseTagMatch, placeBricks } from "./placer";
 export type { TagRule } from "./placer";
 export { chooseReplacement } from "./replacement";
+export { volumeLimitReached } from "./cluster-limits";
 export type { ReplacementRequest } from "./replacement";

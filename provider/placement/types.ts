@@ -65,6 +65,8 @@ export interface Limits {
   /** Expected average file size; sizes arbiter bricks (about 1 KiB of arbiter per file). */
   averageFileSizeKiB: number;
   zoneChecking: ZoneChecking;
+  /** Volumes a cluster may hold before volume create skips it; negative = unlimited (Heketi's max_volumes_per_cluster). */
+  maxVolumesPerCluster: number;
 }
 
 /** Heketi's defaults (apps/glusterfs/limits.go, arbiter average file size 64 KiB). */
@@ -74,6 +76,7 @@ export const defaultLimits: Readonly<Limits> = Object.freeze({
   maxBricksPerVolume: 32,
   averageFileSizeKiB: 64,
   zoneChecking: "none",
+  maxVolumesPerCluster: 1000,
 });
 
 export type BrickSubtype = "data" | "arbiter";

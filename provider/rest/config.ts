@@ -6,6 +6,9 @@
 import * as fs from "node:fs";
 import { z } from "zod";
 import { validate } from "../model/schemas";
+import { GlusterCliTimeout, LimitsConfig, VolumeOptionList } from "./engine-settings";
+import { ignoredKeyWarnings } from "./ignored-keys";
+import { TlsConfig } from "./tls";
 
 const Port = z.coerce.number().int().min(0, "must be 0 (any free port) to 65535").max(65535);
 
@@ -30,7 +33,9 @@ export const ServeConfig = z
     maxInflight: z.number().int().min(1).default(8),
     /** Seconds suggested in Retry-After on 429. */
     retryAfterSec: z.number().int().min(1).default(10),
-    executor: z.enum(["ssh", "mock"]).default("ssh"),
+    executor: z
+      .enum(["ssh", "mock"], { error: "glusterfs.executor (HEKETI_EXECUTOR, --executor) must be ssh or mock: the kubernetes and inject executors are not supported" })
+      .default("ssh"),
     /** Mock executor device size (HEKETI_MOCK_DEVICE_SIZE_GB). */
     mockDeviceSizeGiB: z.number().int().min(1).default(500),
     defaultState: z.enum(["normal", "read-only", "local-client"]).default("normal"),
@@ -43,6 +48,15 @@ export const ServeConfig = z
         knownHostsPath: z.string().optional(),
       })
       .default({ user: "root", port: 22, sudo: false }),
+    /** Brick sizes, bricks per volume, volumes per cluster, zone checking (glusterfs.*; heketi.md §3.5). */
+    limits: LimitsConfig.prefault({}),
+    /** Options set on every new volume before / after the request's own (heketi.md §5.6). */
+    preRequestVolumeOptions: VolumeOptionList("glusterfs.pre_request_volume_options (HEKETI_PRE_REQUEST_VOLUME_OPTIONS)").prefault(""),
+    postRequestVolumeOptions: VolumeOptionList("glusterfs.post_request_volume_options (HEKETI_POST_REQUEST_VOLUME_OPTIONS)").prefault(""),
+    glusterTimeoutSec: GlusterCliTimeout,
+    fstab: z.string().regex(/^\/\S*$/, "glusterfs.sshexec.fstab (HEKETI_FSTAB) must be an absolute path").default("/etc/fstab"),
+    /** HTTPS certificate and key; absent: plain HTTP. */
+    tls: TlsConfig.optional(),
   })
   .superRefine((c, ctx) => {
     if (!c.disableAuth && (!c.adminKey || !c.userKey)) {
@@ -63,12 +77,32 @@ const HeketiJson = z.looseObject({
   port: z.union([z.string(), z.number()]).optional(),
   jwt: z.looseObject({ admin: z.looseObject({ key: z.string().optional() }).optional(), user: z.looseObject({ key: z.string().optional() }).optional() }).optional(),
   default_state: z.string().optional(),
+  enable_tls: z.boolean().optional(),
+  cert_file: z.string().optional(),
+  key_file: z.string().optional(),
   glusterfs: z
     .looseObject({
       executor: z.string().optional(),
       db: z.string().optional(),
       max_inflight_operations: z.number().optional(),
-      sshexec: z.looseObject({ keyfile: z.string().optional(), user: z.string().optional(), port: z.union([z.string(), z.number()]).optional(), sudo: z.boolean().optional() }).optional(),
+      zone_checking: z.string().optional(),
+      brick_max_size_gb: z.number().optional(),
+      brick_min_size_gb: z.number().optional(),
+      max_bricks_per_volume: z.number().optional(),
+      average_file_size_kb: z.number().optional(),
+      max_volumes_per_cluster: z.number().optional(),
+      pre_request_volume_options: z.string().optional(),
+      post_request_volume_options: z.string().optional(),
+      sshexec: z
+        .looseObject({
+          keyfile: z.string().optional(),
+          user: z.string().optional(),
+          port: z.union([z.string(), z.number()]).optional(),
+          sudo: z.boolean().optional(),
+          fstab: z.string().optional(),
+          gluster_cli_timeout: z.number().optional(),
+        })
+        .optional(),
     })
     .optional(),
   // our own additions
@@ -93,15 +127,24 @@ export interface ServeFlags {
   sshSudo?: boolean;
   knownHosts?: string;
   maxInflight?: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 /** Merge file < environment < flags, then validate. */
 export function loadServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): ServeConfig {
-  const file = flags.config ? validate(HeketiJson, JSON.parse(fs.readFileSync(flags.config, "utf8")), `config ${flags.config}`) : {};
+  return loadServe(flags, env).config;
+}
+
+/** loadServeConfig, plus one warning line per heketi.json key (or variable) that is set but not implemented. */
+export function loadServe(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): { config: ServeConfig; warnings: string[] } {
+  const json: unknown = flags.config ? JSON.parse(fs.readFileSync(flags.config, "utf8")) : {};
+  const file = validate(HeketiJson, json, `config ${flags.config}`);
   const g = file.glusterfs ?? {};
   const pick = <T>(...xs: Array<T | undefined>) => xs.find((x) => x !== undefined && x !== "");
   const num = (s: string | number | undefined) => (s === undefined || s === "" ? undefined : Number(s));
   const executor = pick(flags.executor, env.HEKETI_EXECUTOR, g.executor);
+  const tlsFromFlags = flags.tlsCert !== undefined || flags.tlsKey !== undefined;
   const raw = {
     host: pick(flags.host, file.host),
     port: num(pick<string | number>(flags.port, env.HEKETI_HTTP_PORT, file.port)),
@@ -122,6 +165,21 @@ export function loadServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = proc
       sudo: flags.sshSudo ?? g.sshexec?.sudo,
       knownHostsPath: pick(flags.knownHosts, env.SSH_KNOWN_HOSTS, file.known_hosts),
     },
+    limits: {
+      zoneChecking: pick(env.HEKETI_ZONE_CHECKING, g.zone_checking),
+      brickMaxSizeGiB: g.brick_max_size_gb,
+      brickMinSizeGiB: g.brick_min_size_gb,
+      maxBricksPerVolume: g.max_bricks_per_volume,
+      averageFileSizeKiB: g.average_file_size_kb,
+      maxVolumesPerCluster: num(pick<string | number>(env.HEKETI_GLUSTER_MAX_VOLUMES_PER_CLUSTER, g.max_volumes_per_cluster)),
+    },
+    preRequestVolumeOptions: pick(env.HEKETI_PRE_REQUEST_VOLUME_OPTIONS, g.pre_request_volume_options),
+    postRequestVolumeOptions: pick(env.HEKETI_POST_REQUEST_VOLUME_OPTIONS, g.post_request_volume_options),
+    glusterTimeoutSec: num(pick<string | number>(env.HEKETI_GLUSTER_CLI_TIMEOUT, g.sshexec?.gluster_cli_timeout)),
+    fstab: pick(env.HEKETI_FSTAB, g.sshexec?.fstab),
+    // flags give both files or neither; otherwise the file's pair when enable_tls is on
+    tls: tlsFromFlags ? { certFile: flags.tlsCert, keyFile: flags.tlsKey } : file.enable_tls ? { certFile: file.cert_file, keyFile: file.key_file } : undefined,
   };
-  return validate(ServeConfig, JSON.parse(JSON.stringify(raw)), "invalid serve configuration");
+  const config = validate(ServeConfig, JSON.parse(JSON.stringify(raw)), "invalid serve configuration");
+  return { config, warnings: ignoredKeyWarnings(json, env) };
 }

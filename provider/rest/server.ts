@@ -4,6 +4,7 @@
  * routes.ts and every storage decision is the engine's.
  */
 import * as http from "node:http";
+import * as https from "node:https";
 import type { AddressInfo } from "node:net";
 import FindMyWay from "find-my-way";
 import type { Engine } from "../engine";
@@ -16,12 +17,14 @@ import { heketiMetrics } from "./metrics";
 import { operationCounts } from "./operations";
 import { AsyncQueue, Throttle } from "./queue";
 import { Call, registerRoutes, RouteContext } from "./routes";
+import { readTlsFiles, TlsFiles } from "./tls";
 import { BadRequest } from "./volume-request";
 
 export type AdminState = "normal" | "read-only" | "local-client";
 
 export interface RestServer {
-  server: http.Server;
+  /** HTTPS when the configuration has a certificate and key, else HTTP. */
+  server: http.Server | https.Server;
   queue: AsyncQueue;
   /** Listen on the configured host/port (port 0: any free port); resolves with the address. */
   listen(): Promise<AddressInfo>;
@@ -38,6 +41,8 @@ export interface RestServerOptions {
   dump?: () => unknown;
   /** Told each node's addresses before it is added (the mock executor learns storage addresses so). */
   beforeNodeAdd?: (manageHost: string, storageHost: string) => void;
+  /** The certificate and key already read (serve reads them before anything else); else read from config.tls. */
+  tls?: TlsFiles;
 }
 
 const METHODS = ["GET", "POST", "DELETE", "PUT", "PATCH", "HEAD"] as const;
@@ -114,12 +119,14 @@ export function createRestServer(o: RestServerOptions): RestServer {
     return text(res, 500, (err as Error)?.message ?? String(err));
   }
 
-  const server = http.createServer((req, res) => {
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const t0 = Date.now();
     handle(req, res)
       .catch((err) => fail(res, err))
       .finally(() => log(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - t0}ms`));
-  });
+  };
+  const tls = o.tls ?? (config.tls && readTlsFiles(config.tls));
+  const server = tls ? https.createServer(tls, onRequest) : http.createServer(onRequest);
 
   return {
     server,
@@ -131,7 +138,7 @@ export function createRestServer(o: RestServerOptions): RestServer {
       }),
     url: () => {
       const a = server.address() as AddressInfo;
-      return `http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`;
+      return `${tls ? "https" : "http"}://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`;
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
     setAdminState: (s) => {

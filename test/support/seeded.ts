@@ -1,17 +1,17 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Engine } from "../../provider/engine";
+import { Engine, EngineOptions } from "../../provider/engine";
 import { FakeExecutor } from "../../provider/exec/fake-executor";
 import { newId } from "../../provider/model";
 
 export const GiB = 1024 * 1024;
 
 /** An engine on a fake executor with a cluster (node i in zone i, `devices` per node) seeded straight into the ledger. */
-export function seeded(opts: { nodes?: number; devices?: number; deviceGiB?: number } = {}) {
+export function seeded(opts: { nodes?: number; devices?: number; deviceGiB?: number; settings?: EngineOptions["settings"] } = {}) {
   const fake = new FakeExecutor();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-seeded-"));
-  const engine = new Engine({ ledgerPath: path.join(dir, "ledger.db"), executor: fake, ssh: { privateKey: "test-key", port: 22 } });
+  const engine = new Engine({ ledgerPath: path.join(dir, "ledger.db"), executor: fake, ssh: { privateKey: "test-key", port: 22 }, settings: opts.settings });
   const cluster = engine.createCluster();
   const nodes = Array.from({ length: opts.nodes ?? 3 }, (_, i) =>
     engine.ledger.insertNode({ id: newId(), clusterId: cluster.id, manageHost: `mgmt${i + 1}`, storageHost: `10.0.0.${i + 1}`, zone: i + 1, tags: {}, ssh: {}, state: "online" }),
