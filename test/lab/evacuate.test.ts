@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { parseHealInfoXml, parsePoolListXml } from "../../provider/commands/parsers";
+import { parseHealInfoXml } from "../../provider/commands/parsers";
 import { Engine } from "../../provider/engine";
 import { LabDescription, LabNode, readLabDescription } from "../../provider/lab/description";
 import { labStatus } from "../../provider/lab/lab";
@@ -16,8 +16,7 @@ import { labEngine, nodeLeftovers, onNode } from "../support/engine";
  * dist/test/lab/evacuate.test.js`); it waits for clean nodes rather than touching anyone else's leftovers.
  * It never starts or restarts the lab (ensureLab would `lab down` a lab whose node answers slowly):
  * it uses the running one, and asks for `flock /tmp/pgfs-lab.lock bash scripts/lab.sh up` if there is none.
- * Nodes are left as found: a gluster pool found among the lab nodes (another test's leftover) is worked
- * with (its prober becomes the first node, so the probes find its peers by address) and re-made at the end.
+ * It starts from clean nodes (no volumes, VGs or gluster peers) and leaves them clean.
  */
 describe("engine on the lab: evacuating a device that holds a brick of a mounted replica-3 volume", function () {
   this.timeout(30 * 60_000);
@@ -32,8 +31,6 @@ describe("engine on the lab: evacuating a device that holds a brick of a mounted
   let evacuated: DeviceRow;
   let client: LabNode;
   let md5 = "";
-  let found: Map<string, Peer[]>;
-  let restored = false;
   const MNT = "/mnt/evac";
   const labNode = (n: NodeRow): LabNode => lab.nodes.find((l) => l.managementAddress === n.manageHost)!;
   const secs = (t0: number) => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
@@ -50,8 +47,6 @@ describe("engine on the lab: evacuating a device that holds a brick of a mounted
       console.log(`      [lab] nodes busy (${dirty.length} leftovers, e.g. ${dirty[0]}); waiting`);
       await new Promise((r) => setTimeout(r, 20_000));
     }
-    found = await pools(lab);
-    for (const [name, peers] of found) if (peers.length) console.log(`      [lab] found ${name} already in a pool with ${peers.map((p) => p.hostname).join(", ")}: working with it, re-made at the end`);
     engine = labEngine(lab);
     clusterId = engine.createCluster().id;
   });
@@ -70,11 +65,10 @@ describe("engine on the lab: evacuating a device that holds a brick of a mounted
       /* already gone or not empty: reported above */
     }
     await engine.close();
-    if (!restored) await restorePools(lab, found).catch((e) => console.log(`      [cleanup] ${e.message}`));
   });
 
   it("builds 3 nodes in 3 zones with 2 devices each and a 1 GiB replica-3 volume, FUSE-mounted, with files written", async function () {
-    for (const l of addOrder(lab, found)) {
+    for (const l of lab.nodes) {
       const n = await engine.addNode({ clusterId, manageHostname: l.managementAddress, storageHostname: l.storageAddress, zone: l.zone });
       nodes.push(n);
       for (const path of l.devices) devices.push(await engine.addDevice({ nodeId: n.id, path }));
@@ -167,12 +161,9 @@ describe("engine on the lab: evacuating a device that holds a brick of a mounted
     for (const n of [...nodes].reverse()) await engine.removeNode(n.id);
     engine.deleteCluster(clusterId);
     for (const n of lab.nodes) {
-      assert.deepEqual(await nodeLeftovers(n), [], n.name);
-      assert.deepEqual((await pools(lab)).get(n.name), [], `${n.name}: the engine detached every node it added`);
+      assert.deepEqual(await nodeLeftovers(n), [], `${n.name} (PEERS: the engine detached every node it added)`);
       for (const dev of n.devices) assert.match(await onNode(n, `blkid -p ${dev}; echo rc=$?`), /rc=2/, `${n.name}:${dev} should be empty again`);
     }
-    restored = true;
-    await restorePools(lab, found);
   });
 });
 
@@ -189,53 +180,5 @@ async function runningLab(): Promise<LabDescription> {
     if (st.length === lab.nodes.length && st.every((s) => s.state === "ready")) return lab;
     if (i === 5) throw new Error(`the lab is not ready (${st.map((s) => `${s.name}: ${s.state} ${s.detail}`).join("; ")}): start it with \`flock /tmp/pgfs-lab.lock bash scripts/lab.sh up\``);
     await new Promise((r) => setTimeout(r, 10_000));
-  }
-}
-
-interface Peer {
-  uuid: string;
-  hostname: string;
-}
-
-/** Each lab node's gluster peers (itself left out), by name. */
-async function pools(lab: LabDescription): Promise<Map<string, Peer[]>> {
-  const out = new Map<string, Peer[]>();
-  for (const n of lab.nodes) {
-    const peers = parsePoolListXml(await onNode(n, "gluster --mode=script pool list --xml")).filter((p) => !p.isLocal);
-    out.set(n.name, peers.map((p) => ({ uuid: p.uuid, hostname: p.hostname })).sort((a, b) => (a.uuid < b.uuid ? -1 : 1)));
-  }
-  return out;
-}
-
-/** Lab nodes in the order to add them: a node that lists its pool's peers by storage address (their prober) first. */
-function addOrder(lab: LabDescription, found: Map<string, Peer[]>): LabNode[] {
-  const byAddress = (n: LabNode) => (found.get(n.name) ?? []).some((p) => lab.nodes.some((m) => m.storageAddress === p.hostname));
-  const first = lab.nodes.find(byAddress) ?? lab.nodes[0];
-  return [first, ...lab.nodes.filter((n) => n !== first)];
-}
-
-/** Re-make the pools found at the start (probing from the side that knew its peer by address), then check them. */
-async function restorePools(lab: LabDescription, found: Map<string, Peer[]> | undefined): Promise<void> {
-  if (!found || [...found.values()].every((p) => !p.length)) return;
-  for (const n of lab.nodes) {
-    const now = (await pools(lab)).get(n.name)!;
-    for (const p of found.get(n.name)!) {
-      if (now.some((x) => x.uuid === p.uuid) || !lab.nodes.some((m) => m.storageAddress === p.hostname)) continue;
-      console.log(`      [lab] re-making the pool found at the start: ${(await onNode(n, `gluster --mode=script peer probe ${p.hostname}`)).trim()} (from ${n.name})`);
-    }
-  }
-  const t0 = Date.now();
-  for (;;) {
-    const now = await pools(lab);
-    const same = lab.nodes.every((n) => JSON.stringify(now.get(n.name)!.map((p) => p.uuid)) === JSON.stringify(found.get(n.name)!.map((p) => p.uuid)));
-    if (same) {
-      for (const n of lab.nodes) {
-        const names = (m: Map<string, Peer[]>) => m.get(n.name)!.map((p) => p.hostname).join(",");
-        if (names(now) !== names(found)) console.log(`      [lab] ${n.name}'s peers are back, named ${names(now)} (found as ${names(found)})`);
-      }
-      return;
-    }
-    if (Date.now() - t0 > 120_000) throw new Error(`could not re-make the gluster pools found at the start: found ${JSON.stringify([...found])}, now ${JSON.stringify([...now])}`);
-    await new Promise((r) => setTimeout(r, 3_000));
   }
 }

@@ -26,7 +26,7 @@ export async function onNode(n: LabNode, cmd: string): Promise<string> {
   }
 }
 
-/** What a clean node looks like: no pgfs/heketi LVs, VGs, mounts, fstab lines or gluster volumes. */
+/** What a clean node looks like: no pgfs/heketi LVs, VGs, mounts, fstab lines, gluster volumes or gluster peers. */
 export async function nodeLeftovers(n: LabNode): Promise<string[]> {
   const out = await onNode(
     n,
@@ -36,12 +36,13 @@ export async function nodeLeftovers(n: LabNode): Promise<string[]> {
       "echo MOUNTS; grep /var/lib/heketi/mounts /proc/mounts || true",
       "echo FSTAB; grep /var/lib/heketi/mounts /etc/fstab || true",
       "echo VOLUMES; gluster --mode=script volume list 2>/dev/null | grep -v 'No volumes present' || true",
+      "echo PEERS; gluster --mode=script pool list 2>/dev/null | awk 'NR > 1 && $2 != \"localhost\" { print $1, $2, $3 }' || true",
     ].join("; "),
   );
   const found: string[] = [];
   let section = "";
   for (const line of out.split("\n").map((l) => l.trim()).filter(Boolean)) {
-    if (/^(LVS|VGS|MOUNTS|FSTAB|VOLUMES)$/.test(line)) section = line;
+    if (/^(LVS|VGS|MOUNTS|FSTAB|VOLUMES|PEERS)$/.test(line)) section = line;
     else found.push(`${section}: ${line}`);
   }
   return found;
