@@ -5,19 +5,22 @@
  * server on the lab's real nodes: test/lab/rest-server.test.ts.)
  */
 import * as assert from "node:assert/strict";
+import { execFile, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { promisify } from "node:util";
 import { engineFor, executorFor } from "../../provider/cli/serve";
 import type { Engine } from "../../provider/engine";
 import { exportDump } from "../../provider/heketi/dump";
 import { ServeConfig } from "../../provider/rest/config";
 import { createRestServer, RestServer } from "../../provider/rest/server";
-import { topologyOn } from "../support/heketi-server";
+import { heketiBin, topologyOn } from "../support/heketi-server";
 import { apiTranscript, compareTranscripts, readTranscriptFile, TRANSCRIPT_SNAPSHOT } from "./api-transcript";
 import { heketiCliScenario } from "./heketi-cli-scenario";
 import { provisionerContract } from "./provisioner";
 
+const execFileP = promisify(execFile);
 const ADMIN = "ours-admin-key";
 const USER = "ours-user-key";
 
@@ -47,9 +50,9 @@ export function unexplained(diffs: string[]): string[] {
   return diffs.filter((d) => !ACCEPTED_DIFFERENCES.some((a) => a.match.test(d)));
 }
 
-async function startOurs(userRole: "heketi" | "provisioner"): Promise<{ server: RestServer; engine: Engine; url: string }> {
+async function startOurs(userRole: "heketi" | "provisioner", tls?: { certFile: string; keyFile: string }): Promise<{ server: RestServer; engine: Engine; url: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-ours-"));
-  const config = ServeConfig.parse({ ledgerPath: path.join(dir, "ledger.db"), port: 0, adminKey: ADMIN, userKey: USER, executor: "mock", userRole });
+  const config = ServeConfig.parse({ ledgerPath: path.join(dir, "ledger.db"), port: 0, adminKey: ADMIN, userKey: USER, executor: "mock", userRole, tls });
   const { executor, beforeNodeAdd } = executorFor(config);
   const engine = engineFor(config, executor, () => undefined);
   const server = createRestServer({ engine, config, beforeNodeAdd, dump: () => exportDump(engine.ledger) });
@@ -106,6 +109,29 @@ describe("contract: our server (mock executor) against Heketi's contracts", func
       const r = await heketiCliScenario({ url: ours.url, adminKey: ADMIN }, topo, undefined, { removeDeviceWithBricks: true });
       assert.equal(r.nodeIds.length, 4);
       assert.deepEqual(ours.engine.ledger.listClusters(), []);
+    });
+  });
+
+  describe("heketi-cli over HTTPS (enable_tls / --tls-cert, --tls-key)", function () {
+    let ours: Awaited<ReturnType<typeof startOurs>>;
+    before(async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-tls-"));
+      const [certFile, keyFile] = [path.join(dir, "cert.pem"), path.join(dir, "key.pem")];
+      execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", keyFile, "-out", certFile, "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
+      ours = await startOurs("provisioner", { certFile, keyFile });
+    });
+    after(async () => {
+      await ours?.server.close();
+      await ours?.engine.close();
+    });
+
+    it("creates and lists a cluster with heketi-cli --insecure-tls against https://", async function () {
+      assert.match(ours.url, /^https:\/\//);
+      // the server runs in this process: the client must not block its event loop
+      const run = async (...args: string[]) => (await execFileP(heketiBin("heketi-cli"), ["--server", ours.url, "--user", "admin", "--secret", ADMIN, ...args], { timeout: 60_000 })).stdout;
+      const id = /Cluster id: ([0-9a-f]{32})/.exec(await run("--insecure-tls", "cluster", "create"))![1];
+      assert.match(await run("--insecure-tls", "cluster", "list"), new RegExp(id));
+      await assert.rejects(run("cluster", "list"), /certificate/, "without --insecure-tls the self-signed certificate is refused");
     });
   });
 });
