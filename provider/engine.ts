@@ -6,6 +6,7 @@ import { ValidationError } from "./model/errors";
 import type { GlusterOption, SshSettings, VolumeCreateInput } from "./model/schemas";
 import { defaultLimits } from "./placement";
 import { EngineSettings, makeSerializer, OpContext } from "./operations/context";
+import { evictBrick } from "./operations/evacuation";
 import { recover, RecoveryResult } from "./operations/recovery";
 import * as readback from "./operations/readback";
 import * as states from "./operations/states";
@@ -98,6 +99,10 @@ export class Engine {
    */
   removeDevice(id: string, opts: topo.RemoveDeviceOptions = {}) {
     return topo.removeDevice(this.ctx, id, opts);
+  }
+  /** Move one brick to another device (Heketi's `brick evict`): replace-brick after a heal check (`healCheck: false` skips it). */
+  evictBrick(id: string, opts: { healCheck?: boolean } = {}) {
+    return evictBrick(this.ctx, id, { healCheck: opts.healCheck ?? true });
   }
   /** Node state: online ↔ offline; offline → failed moves every brick off each of its devices first. */
   setNodeState(id: string, state: string, opts: { healCheck?: boolean } = {}) {

@@ -41,6 +41,7 @@ export const VolumeCreateRequest = z.object({
 export type VolumeCreateRequest = z.infer<typeof VolumeCreateRequest>;
 export const VolumeExpandRequest = z.object({ expand_size: int.optional() });
 export const StateRequest = z.object({ state: z.string().optional(), healcheck: z.string().optional() });
+export const BrickEvictRequest = z.object({ healcheck: z.string().optional() });
 export const TagsChangeRequest = z.object({ tags: tags.nullish(), change_type: z.string().optional() });
 export const DeviceDeleteOptions = z.object({ forceforget: z.boolean().optional() });
 export const CleanupRequest = z.object({ operations: ids.nullish() });

@@ -312,6 +312,7 @@ function volumeEntry(ledger: Ledger, v: VolumeRow, bricks: BrickRow[], pending: 
  *   evacuate-device → 6 remove-device:  RemoveDevice(device) [+ ChildOperation(child)]; with a brick move in flight,
  *                     a child 8 evict-brick (id derived from ours): DeleteBrick(old), AddBrick(new),
  *                     ParentOperation(parent); both bricks marked with the child's id
+ *   evict-brick     → 8 evict-brick:    DeleteBrick(old), AddBrick(new) while its move is in flight; both bricks marked
  * add-node, add-device, remove-node, remove-device (of an empty device) and set-volume-options have no
  * pending operation in Heketi (they are not journaled there) and are left out.
  * Status: failed → "failed"; running/committed → "" (new) while the owning process lives, else "stale".
@@ -378,6 +379,17 @@ export function pendingOperationsOf(
           });
           brickPending.set(plan.move.oldBrickId, child);
           brickPending.set(plan.move.newBrickId, child);
+        }
+        break;
+      }
+      case "evict-brick": {
+        const actions = plan.move
+          ? [{ Change: HEKETI_CHANGE.DeleteBrick, Id: plan.move.oldBrickId, Delta: null }, { Change: HEKETI_CHANGE.AddBrick, Id: plan.move.newBrickId, Delta: null }]
+          : [];
+        operations.push({ Id: op.id, ...base, Type: HEKETI_OP_TYPE["evict-brick"], Actions: actions });
+        if (plan.move) {
+          brickPending.set(plan.move.oldBrickId, op.id);
+          brickPending.set(plan.move.newBrickId, op.id);
         }
         break;
       }

@@ -28,6 +28,8 @@ export interface EvacuationPlan {
   healCheck: boolean;
   /** Heketi's `device remove`: leave the emptied device in state failed (VG kept) instead of removing it. */
   keepDevice?: boolean;
+  /** Heketi's `brick evict`: move only this brick; the device keeps its state and its other bricks. */
+  brickId?: string;
   move: BrickMove | null;
   moved: Array<{ oldBrickId: string; newBrickId: string }>;
 }
@@ -83,6 +85,34 @@ export async function evacuateDevice(ctx: OpContext, deviceId: string, opts: { h
   }
   ctx.ledger.recordStep(op.id, "vgremove + pvremove", "done");
   ctx.ledger.setOperationStatus(op.id, "done");
+}
+
+/**
+ * Heketi's `brick evict`: move one brick to another device (replace-brick, heal check unless disabled),
+ * then destroy the old one. The brick's device keeps its state. One operation "evict-brick", journaled
+ * like a device evacuation of one brick: same commit point, rollback and recovery.
+ */
+export async function evictBrick(ctx: OpContext, brickId: string, opts: { healCheck: boolean }): Promise<void> {
+  const op = ctx.ledger.immediate(() => {
+    const b = brickRow(ctx, brickId);
+    const d = ctx.ledger.getDevice(b.deviceId);
+    if (d.opId || !["online", "offline", "failed"].includes(d.state)) {
+      throw new ConflictError(`device ${d.path} [${d.id}] holding brick ${b.id} is ${d.state} (operation ${d.opId}); wait for that operation to finish`);
+    }
+    const v = ctx.ledger.getVolume(b.volumeId);
+    assertMovable(v, d);
+    replacementFor(ctx, topologySnapshot(ctx.ledger, v.clusterId, { excludeDevices: [d.id] }), d.id, v, b); // refuse up front when nowhere fits
+    const plan: EvacuationPlan = { deviceId: d.id, previousState: d.state, healCheck: opts.healCheck, brickId: b.id, move: null, moved: [] };
+    const op = ctx.ledger.beginOperation("evict-brick", b.id, plan);
+    ctx.ledger.updateDevice(d.id, { opId: op.id });
+    return op;
+  });
+  await moveBrick(ctx, op.id, brickRow(ctx, brickId), { moved: 0, total: 1 });
+  ctx.ledger.immediate(() => {
+    const plan = ctx.ledger.getOperation(op.id).plan as EvacuationPlan;
+    ctx.ledger.updateDevice(plan.deviceId, { opId: null });
+    ctx.ledger.setOperationStatus(op.id, "done");
+  });
 }
 
 /** The bricks on a device in the order they are moved: volume name, set, position, id. */
@@ -318,7 +348,9 @@ async function settleMove(ctx: OpContext, opId: string, move: BrickMove, askGlus
 async function stopEvacuation(ctx: OpContext, opId: string, old: BrickRow, move: BrickMove | null, askGluster: boolean, err: Error, progress: { moved: number; total: number }): Promise<void> {
   const plan = ctx.ledger.getOperation(opId).plan as EvacuationPlan;
   const volume = ctx.ledger.findVolume(old.volumeId)?.name ?? old.volumeId;
-  const where = `Evacuating device [${plan.deviceId}] stopped at brick ${old.id} of volume ${volume} (${progress.moved} of ${progress.total} bricks moved)`;
+  const where = plan.brickId
+    ? `Evicting brick ${old.id} of volume ${volume} failed`
+    : `Evacuating device [${plan.deviceId}] stopped at brick ${old.id} of volume ${volume} (${progress.moved} of ${progress.total} bricks moved)`;
   let outcome: "finished" | "rolled back" | "nothing" = "nothing";
   try {
     if (move) outcome = await settleMove(ctx, opId, move, askGluster);
@@ -335,9 +367,11 @@ async function stopEvacuation(ctx: OpContext, opId: string, old: BrickRow, move:
     ctx.ledger.recordStep(opId, "rollback", "compensated", err.message.slice(0, 2000));
     ctx.ledger.setOperationStatus(opId, "rolled-back", err.message);
   });
-  throw new OperationFailedError(opId, new EngineError((err as EngineError).code ?? "OPERATION_FAILED",
-    `${where}: ${err.message}. ${move ? "This brick's replacement was rolled back; " : ""}bricks already moved stay on their new devices, ` +
-      `and the device is ${plan.previousState} again: fix the cause and remove it again with evacuate`));
+  const next = plan.brickId
+    ? `${move ? "Its replacement was rolled back and " : ""}the brick stays where it was: fix the cause and evict it again`
+    : `${move ? "This brick's replacement was rolled back; " : ""}bricks already moved stay on their new devices, ` +
+      `and the device is ${plan.previousState} again: fix the cause and remove it again with evacuate`;
+  throw new OperationFailedError(opId, new EngineError((err as EngineError).code ?? "OPERATION_FAILED", `${where}: ${err.message}. ${next}`));
 }
 
 /**
@@ -346,8 +380,13 @@ async function stopEvacuation(ctx: OpContext, opId: string, old: BrickRow, move:
  */
 export async function recoverEvacuation(ctx: OpContext, op: OperationRow): Promise<"finished" | "rolled back"> {
   const plan = op.plan as EvacuationPlan;
-  if (plan.move) await settleMove(ctx, op.id, plan.move, true);
+  const settled = plan.move ? await settleMove(ctx, op.id, plan.move, true) : plan.moved.length ? "finished" : "rolled back";
   const d = ctx.ledger.findDevice(plan.deviceId);
+  if (plan.brickId) {
+    // a brick eviction: the device was only locked
+    if (d) ctx.ledger.immediate(() => ctx.ledger.updateDevice(d.id, { opId: null }));
+    return settled;
+  }
   if (!d) return "finished";
   if (!ctx.ledger.listBricksOnDevice(d.id).length) {
     if (plan.keepDevice) ctx.ledger.immediate(() => ctx.ledger.updateDevice(d.id, { state: "failed", opId: null }));

@@ -62,6 +62,7 @@ export async function recover(ctx: OpContext, only?: readonly string[]): Promise
           await topologyRecovery["remove-device"](ctx, plan);
           action = "finished";
           break;
+        case "evict-brick":
         case "evacuate-device":
           // the brick move in flight is finished or rolled back (gluster's volume info decides), then the
           // device is removed if it is empty, or given back its previous state

@@ -26,6 +26,7 @@ const HEKETI_TYPE_NAME: Record<string, string> = {
   "delete-volume": "delete-volume",
   "expand-volume": "expand-volume",
   "evacuate-device": "remove-device",
+  "evict-brick": "evict-brick",
 };
 
 export function pendingOperations(ledger: Ledger): OperationRow[] {

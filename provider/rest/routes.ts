@@ -275,6 +275,16 @@ export function registerRoutes(router: Router.Instance<Router.HTTPVersion.V1>, r
     throw new HttpError(400, "Block volumes are not supported by this server (file volumes only)");
   });
 
+  // ---- bricks ----------------------------------------------------------------------------------------
+  on("POST", `/bricks/to-evict/${ID}`, async (c) => {
+    const raw = await readBody(c.req);
+    const req = raw ? decode(api.BrickEvictRequest, raw) : {};
+    if (req.healcheck && req.healcheck !== "enable" && req.healcheck !== "disable") throw new HttpError(400, "validation failed: healcheck: must be a valid value.");
+    const b = ledger.findBrick(c.params.id);
+    if (!b) throw new HttpError(404, `Id not found: ${c.params.id}`);
+    start(c, () => engine.evictBrick(b.id, { healCheck: req.healcheck !== "disable" }), { throttled: true });
+  });
+
   // Heketi endpoints this server does not implement: say so and what to use instead, rather than "Invalid path"
   for (const [method, path, what] of UNSUPPORTED) {
     on(method, path, async () => {
@@ -344,7 +354,6 @@ export function registerRoutes(router: Router.Instance<Router.HTTPVersion.V1>, r
 /** Heketi endpoints answered with 501 and what the operator can do instead. */
 const UNSUPPORTED: ReadonlyArray<readonly ["GET" | "POST", string, string]> = [
   ["POST", `/volumes/${ID}/clone`, "Volume clone is not supported by this server (pulumi-glusterfs): create a new volume and copy the data"],
-  ["POST", `/bricks/to-evict/${ID}`, "Brick evict is not supported by this server (pulumi-glusterfs): remove the brick's device instead (device disable, device remove), which moves every brick off it"],
   ["GET", "/db/check", "db check is not supported by this server (pulumi-glusterfs): the ledger's references are SQLite foreign keys, checked at every write; GET /db/dump exports it"],
   ["GET", "/backup/db", "backup/db is not supported by this server (pulumi-glusterfs): its database is SQLite, not Heketi's BoltDB; GET /db/dump exports it in Heketi's JSON, or copy the ledger file with sqlite3 .backup"],
   ["GET", "/internal/state/examine/gluster", "state examine gluster is not supported by this server (pulumi-glusterfs): for clusters managed by Pulumi, pulumi refresh compares the resources with the nodes"],

@@ -64,7 +64,7 @@ describe("lab: our REST server with Heketi's own clients (heketi-cli, go-client)
 
   provisionerContract(async () => ({ url: server.url(), adminKey: ADMIN, userKey: USER, clusterId }));
 
-  describe("volumes", () => it("heketi-cli creates a replica-3 volume with a gid, options and the longest name allowed; gluster has it, expand and delete work", async function () {
+  describe("volumes", () => it("heketi-cli creates a replica-3 volume with a gid, options and the longest name allowed; gluster has it; brick evict, expand and delete work", async function () {
     const NAME = `cli-vol-${"x".repeat(120)}`; // VOLUME_NAME_MAX: gluster's volfile names with Heketi's brick paths
     const v = await cliJson<{ id: string; name: string; size: number }>("volume", "create", "--size=1", "--replica=3", "--gid=2345", `--name=${NAME}`, "--gluster-volume-options=performance.rda-cache-limit 10MB");
     const live = await onNode(lab.nodes[0], `gluster --mode=script volume info ${NAME}`);
@@ -73,10 +73,18 @@ describe("lab: our REST server with Heketi's own clients (heketi-cli, go-client)
     assert.match(live, new RegExp(`user\\.heketi\\.id: ${v.id}`));
     assert.match(await onNode(lab.nodes[1], "stat -c '%a %g' /var/lib/heketi/mounts/vg_*/brick_*/brick"), /^2775 2345$/m);
     assert.match(await cli("volume", "list"), new RegExp(`Id:${v.id}\\s+Cluster:${clusterId}\\s+Name:${NAME}\\s`));
-    const info = await cliJson<{ id: string; name: string; size: number; gid: number; durability: { type: string; replicate: { replica: number } }; glustervolumeoptions: string[]; bricks: unknown[] }>("volume", "info", v.id);
+    const info = await cliJson<{ id: string; name: string; size: number; gid: number; durability: { type: string; replicate: { replica: number } }; glustervolumeoptions: string[]; bricks: Array<{ id: string; path: string }> }>("volume", "info", v.id);
     assert.deepEqual({ name: info.name, size: info.size, gid: info.gid, type: info.durability.type, replica: info.durability.replicate.replica, bricks: info.bricks.length },
       { name: NAME, size: 1, gid: 2345, type: "replicate", replica: 3, bricks: 3 });
     assert.ok(info.glustervolumeoptions.includes("performance.rda-cache-limit 10MB"));
+    const victim = info.bricks[0];
+    await cli("brick", "evict", victim.id); // replace-brick onto the node's other device, after a heal check
+    const evicted = await cliJson<{ bricks: Array<{ id: string; path: string }> }>("volume", "info", v.id);
+    assert.equal(evicted.bricks.length, 3);
+    assert.ok(!evicted.bricks.some((b) => b.id === victim.id), "the evicted brick is gone from the volume");
+    const afterEvict = await onNode(lab.nodes[0], `gluster --mode=script volume info ${NAME}`);
+    assert.doesNotMatch(afterEvict, new RegExp(victim.path));
+    assert.match(afterEvict, /Number of Bricks: 1 x 3 = 3/);
     assert.equal((await cliJson<{ size: number }>("volume", "expand", `--volume=${v.id}`, "--expand-size=1")).size, 2);
     assert.match(await onNode(lab.nodes[0], `gluster --mode=script volume info ${NAME}`), /Number of Bricks: 2 x 3 = 6/);
     assert.match(await cli("volume", "delete", v.id), /deleted/);

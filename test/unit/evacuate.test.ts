@@ -263,6 +263,32 @@ describe("device evacuation (fake executor): removeDevice(id, { evacuate: true }
     assert.equal(s.engine.ledger.getVolume(v.id).opId, null);
   });
 
+  it("recovers a brick eviction killed after its commit point: the move is finished, the device keeps its state", async function () {
+    const s = seeded();
+    let release!: () => void;
+    s.fake.on(/lvremove --autobackup=n -f 'vg_[0-9a-f]{32}\/brick_/, () => new Promise((r) => (release = () => r({ code: 1, stderr: "killed" }))));
+    const { v, old } = await withVolume(s);
+    answerHealInfo(s, v.id);
+    s.fake.on(/replace-brick/, { stdout: fixture("volume-replace-brick-output.txt") });
+    const pending = s.engine.evictBrick(old.id).catch(() => undefined);
+    while (!release) await new Promise((r) => setTimeout(r, 5));
+    const op = s.engine.ledger.listOperations().find((o) => o.type === "evict-brick")!;
+    s.engine.ledger.db.prepare("UPDATE operations SET owner_boot = '999999999:0' WHERE id = ?").run(op.id);
+    const fake = new FakeExecutor();
+    const next = new Engine({ ledgerPath: s.engine.ledger.file, executor: fake, ssh: { privateKey: "test-key" } });
+    assert.deepEqual((await next.recover()).map((r) => [r.type, r.action]), [["evict-brick", "finished"]]);
+    assert.deepEqual(fake.runs.map((r) => (/lvremove/.test(r.script) ? "destroy old" : r.script)), ["destroy old"], "no device teardown");
+    assert.equal(next.ledger.findBrick(old.id), undefined);
+    const d = next.ledger.getDevice(old.deviceId);
+    assert.deepEqual([d.state, d.opId], ["online", null]);
+    assert.ok(next.ledger.listBricks(v.id).every((b) => b.state === "ready" && b.opId === null));
+    assert.equal(next.ledger.getVolume(v.id).opId, null);
+    for (const x of next.ledger.listDevices()) assert.equal(x.usedKiB, next.ledger.listBricksOnDevice(x.id).reduce((a, b) => a + b.tpKiB + b.metaKiB, 0));
+    await next.close();
+    release();
+    await pending;
+  });
+
   describe("recovery of an interrupted evacuation", function () {
     async function crashDuring(s: ReturnType<typeof seeded>, match: RegExp) {
       let release!: () => void;

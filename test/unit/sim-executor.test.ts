@@ -11,6 +11,7 @@ import * as L from "../../provider/commands/lvm";
 import { parseDeviceProbe, parseOneVolumeInfoXml, parsePoolListXml, parsePvsReport, parseThinCount, parseVgDisplay, parseVolumeInfoXml } from "../../provider/commands/parsers";
 import { script, sh } from "../../provider/commands/shell";
 import { OperationFailedError } from "../../provider/operations/journal";
+import { serveEngine } from "../support/rest";
 
 const GiB = 1024 * 1024; // KiB
 const FIXTURES = path.resolve(__dirname, "../../../test/fixtures");
@@ -230,6 +231,46 @@ describe("SimExecutor: the real engine against simulated storage nodes", functio
       assertNodesMatchLedger(s);
       const [op] = s.engine.ledger.listOperations().filter((o) => o.type === "evacuate-device");
       assert.equal(op.status, "done");
+    });
+
+    it("evicts one brick through the API (heketi-cli brick evict): it moves to another device, which keeps its state and other bricks", async function () {
+      const s = await simCluster();
+      const v = await s.engine.createVolume({ name: "r3", sizeGiB: 2, durability: { type: "replicate", replica: 3 } });
+      await s.engine.expandVolume(v.id, 2);
+      const old = s.engine.ledger.listBricks(v.id).find((b) => b.nodeId === s.nodes[0].id)!;
+      const othersOnDevice = s.engine.ledger.listBricksOnDevice(old.deviceId).filter((b) => b.id !== old.id).map((b) => b.id);
+      const t = await serveEngine(s.engine);
+      try {
+        assert.equal((await t.call("POST", `/bricks/to-evict/${"0".repeat(32)}`, {})).status, 404);
+        assert.equal((await t.call("POST", `/bricks/to-evict/${old.id}`, { healcheck: "sometimes" })).status, 400);
+        const r = await t.call("POST", `/bricks/to-evict/${old.id}`, { healcheck: "enable" });
+        assert.equal(r.status, 202);
+        assert.equal((await t.wait(r.headers.get("location")!)).status, 204);
+      } finally {
+        await t.close();
+      }
+      assert.equal(s.engine.ledger.findBrick(old.id), undefined);
+      const neu = s.engine.ledger.listBricks(v.id).find((b) => b.setIndex === old.setIndex && b.position === old.position)!;
+      assert.equal(neu.nodeId, s.nodes[0].id, "the only node outside the brick's set is its own");
+      assert.notEqual(neu.deviceId, old.deviceId);
+      const d = s.engine.ledger.getDevice(old.deviceId);
+      assert.deepEqual([d.state, d.opId], ["online", null]);
+      assert.deepEqual(s.engine.ledger.listBricksOnDevice(old.deviceId).map((b) => b.id), othersOnDevice);
+      const [gv] = s.sim.volumes("mgmt2");
+      assert.ok(gv.bricks.some((b) => b.name === `10.0.0.1:${neu.path}`) && !gv.bricks.some((b) => b.name === `10.0.0.1:${old.path}`));
+      assertAccountingExact(s);
+      assertNodesMatchLedger(s);
+      assert.equal(s.engine.ledger.listOperations().find((o) => o.type === "evict-brick")!.status, "done");
+    });
+
+    it("refuses to evict a distribute-only volume's brick, changing nothing", async function () {
+      const s = await simCluster();
+      const v = await s.engine.createVolume({ name: "dist", sizeGiB: 1, durability: { type: "none" } });
+      const [b] = s.engine.ledger.listBricks(v.id);
+      await assert.rejects(s.engine.evictBrick(b.id), /distribute-only/);
+      assert.equal(s.engine.ledger.getDevice(b.deviceId).opId, null);
+      assert.deepEqual(s.engine.ledger.listOperations().filter((o) => o.type === "evict-brick"), []);
+      assertNodesMatchLedger(s);
     });
 
     it("refuses to evacuate a distribute-only volume's brick, changing nothing", async function () {
