@@ -37,9 +37,7 @@ export interface EvacuationPlan {
 export async function evacuateDevice(ctx: OpContext, deviceId: string, opts: { healCheck: boolean; keepDevice?: boolean }): Promise<void> {
   const started = ctx.ledger.immediate(() => {
     const d = ctx.ledger.getDevice(deviceId);
-    if (d.opId || !["online", "offline", "failed"].includes(d.state)) {
-      throw new ConflictError(`device ${d.path} [${d.id}] is ${d.state} (operation ${d.opId}); wait for that operation to finish`);
-    }
+    assertDeviceIdle(d);
     const bricks = evacuationOrder(ctx, d.id);
     if (!bricks.length) {
       if (opts.keepDevice) ctx.ledger.updateDevice(d.id, { state: "failed" });
@@ -96,9 +94,7 @@ export async function evictBrick(ctx: OpContext, brickId: string, opts: { healCh
   const op = ctx.ledger.immediate(() => {
     const b = brickRow(ctx, brickId);
     const d = ctx.ledger.getDevice(b.deviceId);
-    if (d.opId || !["online", "offline", "failed"].includes(d.state)) {
-      throw new ConflictError(`device ${d.path} [${d.id}] holding brick ${b.id} is ${d.state} (operation ${d.opId}); wait for that operation to finish`);
-    }
+    assertDeviceIdle(d, ` holding brick ${b.id}`);
     const v = ctx.ledger.getVolume(b.volumeId);
     assertMovable(v, d);
     replacementFor(ctx, topologySnapshot(ctx.ledger, v.clusterId, { excludeDevices: [d.id] }), d.id, v, b); // refuse up front when nowhere fits
@@ -121,6 +117,13 @@ function evacuationOrder(ctx: OpContext, deviceId: string): BrickRow[] {
   return ctx.ledger
     .listBricksOnDevice(deviceId)
     .sort((a, b) => (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : a.setIndex - b.setIndex || a.position - b.position || (a.id < b.id ? -1 : 1)));
+}
+
+/** A device whose bricks may be moved: in service (online, offline or failed) and no operation on it. */
+function assertDeviceIdle(d: DeviceRow, which = ""): void {
+  if (d.opId || !["online", "offline", "failed"].includes(d.state)) {
+    throw new ConflictError(`device ${d.path} [${d.id}]${which} is ${d.state} (operation ${d.opId}); wait for that operation to finish`);
+  }
 }
 
 function assertMovable(v: VolumeRow, d: DeviceRow): void {

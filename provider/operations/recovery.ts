@@ -64,8 +64,9 @@ export async function recover(ctx: OpContext, only?: readonly string[]): Promise
           break;
         case "evict-brick":
         case "evacuate-device":
-          // the brick move in flight is finished or rolled back (gluster's volume info decides), then the
-          // device is removed if it is empty, or given back its previous state
+          // the brick move in flight is finished or rolled back (gluster's volume info decides); then an
+          // evacuated device is removed if it is empty, or given back its previous state (an evicted
+          // brick's device is only unlocked)
           action = await recoverEvacuation(ctx, op);
           break;
         default:
