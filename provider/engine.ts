@@ -9,6 +9,7 @@ import { EngineSettings, makeSerializer, OpContext } from "./operations/context"
 import { evictBrick } from "./operations/evacuation";
 import { recover, RecoveryResult } from "./operations/recovery";
 import * as readback from "./operations/readback";
+import { DeclaredPool, rebuildCluster, RebuildPlan } from "./operations/rebuild";
 import * as states from "./operations/states";
 import * as topo from "./operations/topology-ops";
 import * as vol from "./operations/volume";
@@ -145,6 +146,16 @@ export class Engine {
     return run;
   }
   private recovering: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Bring a cluster's rows in line with its nodes (the ledger is a cache of them): ask every declared
+   * node what it holds, keep what a silent node had, leave rows under an operation alone. Runs after
+   * any recovery in progress, one at a time.
+   */
+  rebuildCluster(pool: DeclaredPool): Promise<RebuildPlan> {
+    const run = this.recovering.then(() => this.ctx.serialize(`rebuild:${pool.clusterId}`, () => rebuildCluster(this.ctx, pool)));
+    return run;
+  }
 
   inspectNode(id: string) {
     return readback.inspectNode(this.ctx, id);

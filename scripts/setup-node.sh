@@ -19,4 +19,6 @@ if [ ! -f node_modules/.pgfs-installed ] || [ package.json -nt node_modules/.pgf
   npm rebuild better-sqlite3 --build-from-source
   touch node_modules/.pgfs-installed
 fi
+# the dynamic providers load their runtime by package name (state holds no path): let this checkout resolve itself
+[ "$(readlink node_modules/pulumi-glusterfs 2>/dev/null)" = ".." ] || { rm -rf node_modules/pulumi-glusterfs; ln -s .. node_modules/pulumi-glusterfs; }
 node -e 'const D=require("better-sqlite3"); new D(":memory:").prepare("select 1").get(); console.log("better-sqlite3 loads under node", process.version)'

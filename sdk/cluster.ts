@@ -1,6 +1,7 @@
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { clusterProvider } from "../provider/dynamic/shims";
+import type { Device } from "./device";
+import type { Node } from "./node";
 
 export interface SshDefaultsArgs {
   /** User the engine logs in as (default root). */
@@ -41,8 +42,10 @@ export interface EngineClusterArgs extends ClusterCommonArgs {
   /** How the engine reaches the nodes. */
   ssh: pulumi.Input<SshDefaultsArgs>;
   /**
-   * The embedded ledger (SQLite) of this cluster. Default: stack config `glusterfs:ledgerPath`, else
-   * `.pulumi-glusterfs/<project>-<stack>.db` beside the program, so each stack (one stack per cluster) has its own.
+   * Where the engine keeps its ledger (SQLite): a cache of what the nodes hold and the journal of
+   * operations under way, rebuilt from the nodes when missing or stale. A relative path is taken from
+   * the directory Pulumi runs the program in. Default: stack config `glusterfs:ledgerPath`, else
+   * `.pulumi-glusterfs/<project>-<stack>.db`. Changing it never changes a resource.
    */
   ledgerPath?: pulumi.Input<string>;
   /** Optional display name (kept in the ledger). */
@@ -74,7 +77,8 @@ function defined<T extends object>(o: T): T {
 /**
  * A GlusterFS trusted storage pool. Nodes, devices and volumes belong to it and are managed the same
  * way it is: by the embedded engine (`ssh`, `ledgerPath`) or through a Heketi-compatible REST server
- * (`rest`). Another `ledgerPath` is another cluster (replace). A new REST URL or key, or a switch
+ * (`rest`). The ledger's location is not part of any identity: moving the program, a fresh clone
+ * or a CI runner plan exactly what the original folder plans. A new REST URL or key, or a switch
  * between the engine and a REST server that holds the same ids (e.g. `pulumi-glusterfs serve` on this
  * stack's ledger), updates in place: each resource is looked up on the other side, and the update
  * fails, deleting nothing, when it is not there.
@@ -97,8 +101,8 @@ export class GlusterCluster extends pulumi.dynamic.Resource {
       const loose = args as unknown as { ssh?: pulumi.Input<SshDefaultsArgs>; ledgerPath?: pulumi.Input<string> };
       connection = pulumi.secret(pulumi.all([rest, loose.ssh, loose.ledgerPath]).apply(([r, s, l]) => defined({ rest: r, ssh: s, ledgerPath: l }) as ClusterConnection));
     } else {
-      const ledgerPath =
-        args.ledgerPath ?? new pulumi.Config("glusterfs").get("ledgerPath") ?? path.join(process.cwd(), ".pulumi-glusterfs", `${pulumi.getProject()}-${pulumi.getStack()}.db`);
+      // relative on purpose: the state must not hold a path of the machine that ran the program
+      const ledgerPath = args.ledgerPath ?? new pulumi.Config("glusterfs").get("ledgerPath") ?? `.pulumi-glusterfs/${pulumi.getProject()}-${pulumi.getStack()}.db`;
       const ssh = pulumi.output(args.ssh).apply((s) => ({ ...s, privateKey: s?.privateKey }));
       connection = pulumi.secret(pulumi.all([ledgerPath, ssh]).apply(([l, s]) => ({ ledgerPath: l, ssh: s })));
     }
@@ -110,7 +114,48 @@ export class GlusterCluster extends pulumi.dynamic.Resource {
       "glusterfs",
       "GlusterCluster",
     );
+    this.managedByRest = args.rest !== undefined;
   }
+
+  private readonly managedByRest: boolean;
+  private readonly declared: Array<{ node: Node; args: PoolNodeArgs; devices: Array<{ device: Device; path: pulumi.Input<string>; tags?: pulumi.Input<Record<string, pulumi.Input<string>>> }> }> = [];
+
+  /** @internal Node's constructor declares itself here, so resources declared after it know where the nodes are. */
+  declareNode(node: Node, args: PoolNodeArgs): void {
+    this.declared.push({ node, args, devices: [] });
+  }
+
+  /** @internal Device's constructor declares itself here. */
+  declareDevice(node: Node, device: Device, path: pulumi.Input<string>, tags?: pulumi.Input<Record<string, pulumi.Input<string>>>): void {
+    this.declared.find((d) => d.node === node)?.devices.push({ device, path, tags });
+  }
+
+  /**
+   * @internal The pool as declared so far (nodes, and with `withDevices` their devices): the engine
+   * rebuilds its ledger from these nodes in a checkout that has none. Undefined for REST clusters,
+   * whose server keeps the truth.
+   */
+  poolInput(withDevices: boolean): pulumi.Output<unknown> | undefined {
+    if (this.managedByRest) return undefined;
+    const nodes = this.declared.map(({ node, args, devices }) =>
+      pulumi.all([node.nodeId, args.manageHostname, args.storageHostname, args.zone, args.tags ?? {}, args.ssh ?? {}]).apply(([nodeId, manageHostname, storageHostname, zone, tags, ssh]) =>
+        withDevices
+          ? pulumi.all(devices.map((d) => pulumi.all([d.device.deviceId, d.path, d.tags ?? {}]).apply(([deviceId, path, t]) => ({ deviceId, path, tags: t }))))
+              .apply((devs) => ({ nodeId, manageHostname, storageHostname, zone, tags, ssh, devices: devs }))
+          : pulumi.output({ nodeId, manageHostname, storageHostname, zone, tags, ssh }),
+      ),
+    );
+    return pulumi.all([this.clusterId, pulumi.all(nodes)]).apply(([clusterId, ns]) => ({ clusterId, nodes: ns }));
+  }
+}
+
+/** What the pool needs to know of a node (the Node resource's own inputs). */
+export interface PoolNodeArgs {
+  manageHostname: pulumi.Input<string>;
+  storageHostname: pulumi.Input<string>;
+  zone: pulumi.Input<number>;
+  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  ssh?: pulumi.Input<{ user?: pulumi.Input<string>; port?: pulumi.Input<number>; sudo?: pulumi.Input<boolean>; hostKeyFingerprint?: pulumi.Input<string> }>;
 }
 
 export type ClusterConnection =

@@ -34,6 +34,7 @@ export class Device extends pulumi.dynamic.Resource {
         path: args.path,
         destroyData: args.destroyData,
         tags: args.tags,
+        pool: args.node.cluster.poolInput(false),
         deviceId: undefined,
         totalKiB: undefined,
         freeKiB: undefined,
@@ -44,5 +45,6 @@ export class Device extends pulumi.dynamic.Resource {
       "glusterfs",
       "Device",
     );
+    args.node.cluster.declareDevice(args.node, this, args.path, args.tags);
   }
 }

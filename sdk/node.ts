@@ -46,6 +46,7 @@ export class Node extends pulumi.dynamic.Resource {
         zone: args.zone,
         tags: args.tags,
         ssh: args.ssh,
+        pool: args.cluster.poolInput(false),
         nodeId: undefined,
         state: undefined,
       },
@@ -53,5 +54,10 @@ export class Node extends pulumi.dynamic.Resource {
       "glusterfs",
       "Node",
     );
+    this.cluster = args.cluster;
+    args.cluster.declareNode(this, args);
   }
+
+  /** @internal The cluster this node belongs to (its devices declare themselves to it). */
+  readonly cluster: GlusterCluster;
 }

@@ -59,6 +59,7 @@ export class Volume extends pulumi.dynamic.Resource {
         gid: args.gid,
         snapshotFactor: args.snapshotFactor,
         options,
+        pool: args.cluster.poolInput(true),
         volumeId: undefined,
         mountDevice: undefined,
         hosts: undefined,

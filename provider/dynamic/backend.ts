@@ -46,7 +46,16 @@ export interface StorageBackend<C = any, N = any, D = any, V = any> {
  */
 export type Rules = Partial<Record<InputKind, (olds: Props, news: Props, replacing: boolean) => Failure[]>>;
 
+/** The call a backend is opened for: the kind, its inputs or state, and whether the resource already exists. */
+export interface Call {
+  kind: InputKind;
+  values: Props;
+  exists: boolean;
+  /** update: the state before it */
+  olds?: Props;
+}
+
 export interface BackendModule {
   rules: Rules;
-  open(connection: Connection): Promise<StorageBackend>;
+  open(connection: Connection, call?: Call): Promise<StorageBackend>;
 }

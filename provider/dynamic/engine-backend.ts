@@ -3,20 +3,30 @@
  * by the embedded Engine (SQLite ledger, journaled operations over SSH). Engines are cached per
  * ledger, so all resources of a run share one SSH pool.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { Engine } from "../engine";
 import { NotFoundError } from "../model/errors";
+import type { DeclaredPool, RebuildPlan } from "../operations/rebuild";
 import type { BackendModule, Props, StorageBackend } from "./backend";
-import { backendOf, EngineClusterInputs, EngineConnection, EngineConnectionSchema, EngineDeviceInputs, EngineInputs, EngineNodeInputs, EngineVolumeInputs } from "./inputs";
+import { backendOf, EngineClusterInputs, EngineConnection, EngineConnectionSchema, EngineDeviceInputs, EngineInputs, EngineNodeInputs, EngineVolumeInputs, PoolSchema } from "./inputs";
 
 const engines = new Map<string, Promise<Engine>>();
 
+/** The ledger file of a connection: a relative path is taken from the directory Pulumi runs the program in. */
+export function ledgerFile(c: EngineConnection): string {
+  return path.resolve(c.ledgerPath);
+}
+
 /** One engine per ledger in this process; at first use it recovers operations a crash left behind. */
 export function engineFor(c: EngineConnection): Promise<Engine> {
-  let e = engines.get(c.ledgerPath);
+  const file = ledgerFile(c);
+  let e = engines.get(file);
   if (!e) {
     e = (async () => {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
       const engine = new Engine({
-        ledgerPath: c.ledgerPath,
+        ledgerPath: file,
         ssh: { user: c.ssh.user, port: c.ssh.port, sudo: c.ssh.sudo, privateKey: c.ssh.privateKey, privateKeyPath: c.ssh.privateKeyPath, knownHostsPath: c.ssh.knownHostsPath },
         log: (m) => console.error(`[glusterfs] ${m}`),
       });
@@ -24,10 +34,64 @@ export function engineFor(c: EngineConnection): Promise<Engine> {
       for (const r of recovered) console.error(`[glusterfs] recovered operation ${r.id} (${r.type}): ${r.action}${r.error ? `: ${r.error}` : ""}`);
       return engine;
     })();
-    e.catch(() => engines.delete(c.ledgerPath));
-    engines.set(c.ledgerPath, e);
+    e.catch(() => engines.delete(file));
+    engines.set(file, e);
   }
   return e;
+}
+
+/**
+ * The ledger is a cache of the nodes: once per process, and again whenever a call names nodes not
+ * asked yet, the cluster's rows are rebuilt from the nodes the program declares (the state's copy of
+ * the pool on `destroy`). So a moved folder, a fresh clone or a CI runner starts from what is true.
+ */
+class Truth {
+  private readonly asked = new Map<string, Set<string>>();
+  private readonly last = new Map<string, RebuildPlan>();
+
+  constructor(private readonly engine: Engine) {}
+
+  async sync(pool: DeclaredPool): Promise<void> {
+    const asked = this.asked.get(pool.clusterId);
+    if (asked && pool.nodes.every((n) => asked.has(n.nodeId))) return;
+    const plan = await this.engine.rebuildCluster(pool);
+    this.asked.set(pool.clusterId, new Set([...(asked ?? []), ...pool.nodes.map((n) => n.nodeId)]));
+    this.last.set(pool.clusterId, plan);
+  }
+
+  /**
+   * A resource the ledger does not have: gone only if every node answered. Otherwise nobody can say,
+   * and concluding "gone" would drop live storage from the state (refresh) or leave it behind (destroy).
+   */
+  assertAbsent(clusterId: string | undefined, kind: string, id: string): void {
+    const plan = clusterId ? this.last.get(clusterId) : undefined;
+    if (!plan || plan.complete) return;
+    const silent = plan.unresolved.map((u) => `volume ${u.name}: ${u.why}`);
+    throw new Error(
+      `cannot tell whether ${kind} ${id} still exists: the ledger does not have it and not every node could be asked` +
+        `${silent.length ? ` (${silent.join("; ")})` : " (a node did not answer, or gluster's volume list could not be read)"}. ` +
+        "Bring the nodes back (or check SSH from this machine) and run the command again; nothing was changed.",
+    );
+  }
+}
+
+const truths = new WeakMap<Engine, Truth>();
+function truthOf(engine: Engine): Truth {
+  let t = truths.get(engine);
+  if (!t) truths.set(engine, (t = new Truth(engine)));
+  return t;
+}
+
+/** The pool a call carries (inputs, or the state's copy), with the resource's own node added when it is one. */
+function poolOf(p: Props, self?: { id: string; props: Props }): DeclaredPool | undefined {
+  const r = PoolSchema.safeParse(p.pool);
+  if (!r.success) return undefined;
+  const pool = { clusterId: r.data.clusterId, nodes: [...r.data.nodes] };
+  if (self && !pool.nodes.some((n) => n.nodeId === self.id)) {
+    const s = self.props;
+    pool.nodes.push({ nodeId: self.id, manageHostname: s.manageHostname, storageHostname: s.storageHostname, zone: s.zone, tags: s.tags ?? {}, ssh: s.ssh ?? {} });
+  }
+  return pool;
 }
 
 /** Only the keys a schema declares as inputs (read must not turn outputs into inputs). */
@@ -61,6 +125,14 @@ function mustKnow(engine: Engine, olds: Props, kind: string, id: string, found: 
 }
 
 function backend(engine: Engine): StorageBackend<EngineClusterInputs, EngineNodeInputs, EngineDeviceInputs, EngineVolumeInputs> {
+  const truth = truthOf(engine);
+  const sync = async (pool: DeclaredPool | undefined) => {
+    if (pool) await truth.sync(pool);
+  };
+  /** Adopt the cluster row when this ledger does not have it yet (a new checkout): a cluster is its nodes. */
+  const knowCluster = (id: string, i: { name?: string; file?: boolean; block?: boolean }) => {
+    if (!engine.ledger.findCluster(id)) engine.createCluster({ id, name: i.name, file: i.file ?? true, block: i.block ?? false });
+  };
   return {
     cluster: {
       async create(i) {
@@ -69,11 +141,13 @@ function backend(engine: Engine): StorageBackend<EngineClusterInputs, EngineNode
       },
       async read(id, p) {
         const c = engine.ledger.findCluster(id);
-        if (!c) return undefined;
+        // not in this checkout's ledger: the cluster lives as long as its nodes do, and they are read with them
+        if (!c) return { props: p };
         return { props: { ...p, file: c.file, block: c.block, clusterId: c.id } };
       },
       async update(id, olds, i) {
-        mustKnow(engine, olds, "cluster", id, engine.ledger.findCluster(id));
+        if (backendOf(olds.connection) === "rest") mustKnow(engine, olds, "cluster", id, engine.ledger.findCluster(id));
+        knowCluster(id, i);
         engine.ledger.setClusterFlags(id, i.file, i.block);
         return { ...olds, ...i, ledgerPath: i.connection.ledgerPath, clusterId: id };
       },
@@ -87,66 +161,85 @@ function backend(engine: Engine): StorageBackend<EngineClusterInputs, EngineNode
     },
     node: {
       async create(i) {
+        await sync(poolOf(i));
         const n = await engine.addNode({ clusterId: i.clusterId, manageHostname: i.manageHostname, storageHostname: i.storageHostname, zone: i.zone, tags: i.tags, ssh: i.ssh });
         return { id: n.id, outs: { ...i, nodeId: n.id, state: n.state } };
       },
       async read(id, p) {
+        await sync(poolOf(p, { id, props: p }));
         const live = await engine.inspectNode(id);
         if (!live) return undefined;
         return { props: { ...p, zone: live.zone, tags: live.tags, state: live.state }, inputs: inputsOf(Object.keys(EngineInputs.node.shape), { ...p, zone: live.zone, tags: live.tags }) };
       },
       async update(id, olds, i) {
+        await sync(poolOf(i, { id, props: i }));
         mustKnow(engine, olds, "node", id, engine.ledger.findNode(id));
         engine.ledger.updateNode(id, { zone: i.zone, tags: i.tags, ssh: i.ssh });
         return { ...olds, ...i, nodeId: id };
       },
-      async delete(id) {
+      async delete(id, p) {
+        await sync(poolOf(p, { id, props: p }));
         if (!engine.ledger.findNode(id)) return;
         await engine.removeNode(id);
       },
     },
     device: {
       async create(i) {
+        await sync(poolOf(i));
         const d = await engine.addDevice({ nodeId: i.nodeId, path: i.path, destroyData: i.destroyData, tags: i.tags });
         return { id: d.id, outs: { ...i, deviceId: d.id, totalKiB: d.totalKiB, freeKiB: d.freeKiB, usedKiB: d.usedKiB } };
       },
       async read(id, p) {
+        await sync(poolOf(p));
         const live = await engine.inspectDevice(id);
-        if (!live) return undefined;
+        if (!live) {
+          truth.assertAbsent(poolOf(p)?.clusterId, "device", id);
+          return undefined;
+        }
         return { props: { ...p, totalKiB: live.totalKiB, freeKiB: live.freeKiB, usedKiB: live.usedKiB, sizeOnNodeKiB: live.sizeOnNodeKiB } };
       },
       async update(id, olds, i) {
+        await sync(poolOf(i));
         mustKnow(engine, olds, "device", id, engine.ledger.findDevice(id));
         engine.ledger.updateDevice(id, { tags: i.tags });
         return { ...olds, ...i, deviceId: id };
       },
-      async delete(id) {
-        if (!engine.ledger.findDevice(id)) return;
+      async delete(id, p) {
+        await sync(poolOf(p));
+        if (!engine.ledger.findDevice(id)) return truth.assertAbsent(poolOf(p)?.clusterId, "device", id);
         await engine.removeDevice(id);
       },
     },
     volume: {
       async create(i) {
+        await sync(poolOf(i));
         await engine.forgetVanishedVolume(i.clusterId, i.name);
         const v = await engine.createVolume({ name: i.name, sizeGiB: i.sizeGiB, clusters: [i.clusterId], durability: i.durability, gid: i.gid, snapshotFactor: i.snapshotFactor, options: i.options });
         return { id: v.id, outs: volumeOuts(engine, i, v.id) };
       },
       async read(id, p) {
+        await sync(poolOf(p));
         const live = await engine.inspectVolume(id);
-        if (!live || !live.existsInGluster) return undefined;
+        if (!live) {
+          truth.assertAbsent(poolOf(p)?.clusterId, "volume", id);
+          return undefined;
+        }
+        if (!live.existsInGluster) return undefined;
         return {
           props: { ...p, ...volumeOuts(engine, p as EngineVolumeInputs, id), status: live.status, brickCount: live.brickCount },
           inputs: inputsOf(Object.keys(EngineInputs.volume.shape), { ...p, sizeGiB: live.sizeGiB, options: live.options }),
         };
       },
       async update(id, olds, i) {
+        await sync(poolOf(i));
         mustKnow(engine, olds, "volume", id, engine.ledger.findVolume(id));
         if (i.sizeGiB > olds.sizeGiB) await engine.expandVolume(id, i.sizeGiB - olds.sizeGiB);
         if (JSON.stringify(i.options) !== JSON.stringify(olds.options ?? [])) await engine.setVolumeOptions(id, i.options);
         return volumeOuts(engine, i, id);
       },
-      async delete(id) {
-        if (!engine.ledger.findVolume(id)) return;
+      async delete(id, p) {
+        await sync(poolOf(p));
+        if (!engine.ledger.findVolume(id)) return truth.assertAbsent(poolOf(p)?.clusterId, "volume", id);
         await engine.deleteVolume(id);
       },
     },
@@ -155,7 +248,16 @@ function backend(engine: Engine): StorageBackend<EngineClusterInputs, EngineNode
 
 export const engineBackend: BackendModule = {
   rules: {},
-  async open(connection) {
-    return backend(await engineFor(EngineConnectionSchema.parse(connection)));
+  async open(connection, call) {
+    const c = EngineConnectionSchema.parse(connection);
+    if (!fs.existsSync(ledgerFile(c)) && call?.exists && call.kind !== "cluster" && !poolOf(call.values) && backendOf(call.olds?.connection) === "engine") {
+      // never start an empty ledger for a resource that exists: "not in the ledger" would read as "gone"
+      throw new Error(
+        `the ledger ${ledgerFile(c)} does not exist, and this resource's state does not say where the cluster's nodes are ` +
+          "(it was written by an older pulumi-glusterfs). Run `pulumi up` once from a checkout that has the ledger (it records the nodes in the state and changes nothing on them), " +
+          "or put the ledger file back at that path, or run from the directory the program ran in before; nothing was changed.",
+      );
+    }
+    return backend(await engineFor(c));
   },
 };

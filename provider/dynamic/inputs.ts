@@ -63,6 +63,29 @@ export function isRest(c: Connection): c is RestConnection {
 
 const nodeSsh = SshOverrides.pick({ user: true, port: true, sudo: true, hostKeyFingerprint: true }).default({});
 
+/**
+ * The trusted storage pool as the program declares it (the SDK collects it from the cluster's Node
+ * and Device resources): where the engine finds the nodes to rebuild its ledger from, in any checkout.
+ * It is recorded in each resource's state, so `destroy` (which does not run the program) has it too.
+ * Not part of any resource's identity: the diff never looks at it.
+ */
+export const PoolSchema = z.object({
+  clusterId: Id,
+  nodes: z.array(
+    z.object({
+      nodeId: Id,
+      manageHostname: Hostname,
+      storageHostname: StorageAddress,
+      zone: Zone,
+      tags: Tags,
+      ssh: nodeSsh,
+      /** Only on volumes: the devices (their tags steer placement). */
+      devices: z.array(z.object({ deviceId: Id, path: DevicePath, tags: Tags })).optional(),
+    }),
+  ),
+});
+export type Pool = z.output<typeof PoolSchema>;
+
 function inputSchemas<C extends z.ZodType>(connection: C) {
   return {
     cluster: z.object({
@@ -79,6 +102,7 @@ function inputSchemas<C extends z.ZodType>(connection: C) {
       zone: Zone,
       tags: Tags,
       ssh: nodeSsh,
+      pool: PoolSchema.optional(),
     }),
     device: z.object({
       connection,
@@ -86,6 +110,7 @@ function inputSchemas<C extends z.ZodType>(connection: C) {
       path: DevicePath,
       destroyData: z.boolean().default(false),
       tags: Tags,
+      pool: PoolSchema.optional(),
     }),
     volume: z.object({
       connection,
@@ -96,6 +121,7 @@ function inputSchemas<C extends z.ZodType>(connection: C) {
       gid: Gid.default(0),
       snapshotFactor: SnapshotFactor.default(1),
       options: z.array(GlusterOption).default([]),
+      pool: PoolSchema.optional(),
     }),
   };
 }

@@ -7,7 +7,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import type { BackendModule, Failure, Props } from "./backend";
+import type { BackendModule, Call, Failure, Props } from "./backend";
 import { backendOf, Connection, InputKind, inputSchema } from "./inputs";
 
 type Dyn = pulumi.dynamic.ResourceProvider;
@@ -32,8 +32,8 @@ async function backendModule(connection: unknown): Promise<BackendModule> {
   return backendOf(connection) === "rest" ? (await import("./rest-backend")).restBackend : (await import("./engine-backend")).engineBackend;
 }
 
-async function backendFor(connection: unknown) {
-  return (await backendModule(connection)).open(connection as Connection);
+async function backendFor(connection: unknown, call: Call) {
+  return (await backendModule(connection)).open(connection as Connection, call);
 }
 
 /** Does the value at `path` (or any value on the way to it) sit behind a preview-time unknown? */
@@ -68,19 +68,30 @@ function at(o: Props, path: string): unknown {
   return path.split(".").reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Props)[k] : undefined), o);
 }
 
-/** Property paths whose value differs (a change of the ledger path means another cluster: replace). */
+/** Property paths whose value differs. */
 function changed(olds: Props, news: Props, paths: string[]): string[] {
-  return paths.filter((k) => JSON.stringify(at(olds, k) ?? null) !== JSON.stringify(at(news, k) ?? null));
+  return paths.filter((k) => JSON.stringify(comparable(k, at(olds, k)) ?? null) !== JSON.stringify(comparable(k, at(news, k)) ?? null));
+}
+
+/**
+ * Where the engine keeps its ledger is not a property of any resource: the ledger is a cache of the
+ * nodes (rebuilt from them when missing), so moving the program, a fresh clone or a CI runner with
+ * another path must plan exactly what the original folder plans.
+ */
+function comparable(path: string, v: unknown): unknown {
+  if (path !== "connection" || !v || typeof v !== "object") return v;
+  const { ledgerPath: _ledger, ...rest } = v as Props;
+  return rest;
 }
 
 const gone = { id: "", props: {} } as unknown as pulumi.dynamic.ReadResult;
 
 /**
  * What a change does, per kind: `replace` paths replace the resource (delete first), `update` paths
- * update it in place. Every connection change is an update, but for one: another ledger of the
- * engine is another cluster (replace). A new REST URL or key, or a move between the engine and a
- * REST server (e.g. `pulumi-glusterfs serve` on this stack's ledger), keeps the ids: the update then
- * checks that each resource is there, and fails without deleting anything when it is not.
+ * update it in place. Every connection change is an update: a new REST URL or key, or a move between
+ * the engine and a REST server (e.g. `pulumi-glusterfs serve` on this stack's ledger), keeps the ids:
+ * the update then checks that each resource is there, and fails without deleting anything when it is
+ * not. `pool` (where the nodes are, for rebuilding the ledger) is never a change of its own.
  */
 const RULES: Record<InputKind, { replace: string[]; update: string[] }> = {
   cluster: { replace: ["name"], update: ["connection", "file", "block"] },
@@ -89,18 +100,23 @@ const RULES: Record<InputKind, { replace: string[]; update: string[] }> = {
   volume: { replace: ["clusterId", "name", "durability", "gid", "snapshotFactor"], update: ["sizeGiB", "options", "connection"] },
 };
 
-/** Replacing paths: the kind's, plus `connection` when the engine's ledger changes. */
 function replaced(kind: InputKind, olds: Props, news: Props): string[] {
-  const keys = [...new Set(changed(olds, news, RULES[kind].replace).map((k) => k.split(".")[0]))];
-  const engineToEngine = backendOf(olds.connection) === "engine" && backendOf(news.connection) === "engine";
-  if (engineToEngine && changed(olds, news, ["connection.ledgerPath"]).length) keys.unshift("connection");
-  return keys;
+  return [...new Set(changed(olds, news, RULES[kind].replace).map((k) => k.split(".")[0]))];
+}
+
+/**
+ * A state written before the engine recorded the pool (no `pool` in it) is brought up to date by an
+ * in-place update that changes nothing on the nodes, so that a later `destroy` from a checkout without
+ * the ledger knows where the nodes are.
+ */
+function migrates(olds: Props, news: Props): boolean {
+  return backendOf(news.connection) === "engine" && news.pool !== undefined && olds.pool === undefined && Object.keys(olds).length > 0;
 }
 
 function diffResult(kind: InputKind, olds: Props, news: Props): pulumi.dynamic.DiffResult {
   const replaces = replaced(kind, olds, news);
   const updates = changed(olds, news, RULES[kind].update);
-  return { changes: replaces.length + updates.length > 0, replaces, deleteBeforeReplace: true };
+  return { changes: replaces.length + updates.length > 0 || migrates(olds, news), replaces, deleteBeforeReplace: true };
 }
 
 /** Rules that hold for every backend, on validated inputs. */
@@ -128,24 +144,24 @@ function provider(kind: InputKind): Dyn {
     async create(inputs) {
       const p = strip(inputs);
       const i = inputSchema(kind, p.connection).parse(p);
-      const b = await backendFor(i.connection);
+      const b = await backendFor(i.connection, { kind, values: i, exists: false });
       return b[kind].create(i);
     },
     async read(id, props) {
       const p = props as Props;
-      const b = await backendFor(p.connection);
+      const b = await backendFor(p.connection, { kind, values: p, exists: true });
       const r = await b[kind].read(id, p);
       return r ? { id, props: r.props, ...(r.inputs ? { inputs: r.inputs } : {}) } : gone;
     },
     async update(id, olds, news) {
       const p = strip(news);
       const i = inputSchema(kind, p.connection).parse(p);
-      const b = await backendFor(i.connection);
+      const b = await backendFor(i.connection, { kind, values: i, exists: true, olds: olds as Props });
       return { outs: await b[kind].update(id, olds as Props, i) };
     },
     async delete(id, props) {
       const p = props as Props;
-      const b = await backendFor(p.connection);
+      const b = await backendFor(p.connection, { kind, values: p, exists: true });
       await b[kind].delete(id, p);
     },
   };

@@ -1,25 +1,16 @@
 /**
  * The only code that ends up serialized into Pulumi state (`__provider`): tiny object literals that
- * load the runtime module inside each call. Nothing here captures ssh2 or SQLite handles, Maps or
- * private fields, and fixes to the runtime reach resources created by older releases.
+ * load the runtime module inside each call, by package name. Nothing here captures ssh2 or SQLite
+ * handles, Maps, private fields or a path of the machine that ran the program (the state must work
+ * from any checkout), and fixes to the runtime reach resources created by older releases.
+ * The provider process resolves `pulumi-glusterfs` like the program does: from node_modules.
  */
 import type * as pulumi from "@pulumi/pulumi";
 
 type Kind = "cluster" | "node" | "device" | "volume";
 
-/** Absolute path of the runtime, baked in at serialization (fallback when the package is not installed by name). */
-const RUNTIME_PATH: string = require.resolve("./runtime");
-
 function shim(kind: Kind): pulumi.dynamic.ResourceProvider {
-  const rt = () => {
-    let m;
-    try {
-      m = require("pulumi-glusterfs/dist/provider/dynamic/runtime");
-    } catch {
-      m = require(RUNTIME_PATH);
-    }
-    return m[kind];
-  };
+  const rt = () => require("pulumi-glusterfs/dist/provider/dynamic/runtime")[kind];
   return {
     check: (olds: any, news: any) => rt().check(olds, news), // eslint-disable-line @typescript-eslint/no-explicit-any
     diff: (id: string, olds: any, news: any) => rt().diff(id, olds, news), // eslint-disable-line @typescript-eslint/no-explicit-any

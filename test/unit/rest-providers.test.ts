@@ -61,16 +61,18 @@ describe("dynamic providers with a REST cluster: check and diff", function () {
     assert.deepEqual((await volumeProvider.check!(v, { ...v, sizeGiB: 3 })).failures, []);
   });
 
-  it("diff: a new REST URL or key, or a move between the engine and REST, updates in place; another ledger replaces", async function () {
+  it("diff: a new REST URL or key, or a move between the engine and REST, updates in place; another ledger location is no change at all", async function () {
     const update = { changes: true, replaces: [], deleteBeforeReplace: true };
     const c = { connection: rest("http://a:8080"), file: true, block: false };
     assert.deepEqual(await clusterProvider.diff!("id", c, { ...c, connection: rest("http://b:8080") }), update);
     assert.deepEqual(await clusterProvider.diff!("id", c, { ...c, connection: rest("http://a:8080", { key: "other" }) }), update);
     assert.deepEqual(await clusterProvider.diff!("id", { ...c, connection: engine }, c), update);
     assert.deepEqual(await clusterProvider.diff!("id", c, { ...c, connection: engine }), update);
-    assert.deepEqual((await clusterProvider.diff!("id", { ...c, connection: engine }, { ...c, connection: { ...engine, ledgerPath: "/other.db" } })).replaces, ["connection"]);
+    const none = { changes: false, replaces: [], deleteBeforeReplace: true };
+    assert.deepEqual(await clusterProvider.diff!("id", { ...c, connection: engine }, { ...c, connection: { ...engine, ledgerPath: "/other.db" } }), none);
     const v = { connection: engine, clusterId: ID("a"), name: "data", sizeGiB: 1 };
-    assert.deepEqual((await volumeProvider.diff!("id", v, { ...v, connection: { ...engine, ledgerPath: "/other.db" }, name: "d2" })).replaces, ["connection", "name"]);
+    assert.deepEqual(await volumeProvider.diff!("id", v, { ...v, connection: { ...engine, ledgerPath: "/other.db" } }), none);
+    assert.deepEqual((await volumeProvider.diff!("id", v, { ...v, connection: { ...engine, ledgerPath: "/other.db" }, name: "d2" })).replaces, ["name"]);
     assert.deepEqual(await clusterProvider.diff!("id", c, { ...c }), { changes: false, replaces: [], deleteBeforeReplace: true });
   });
 

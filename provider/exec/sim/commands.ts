@@ -211,6 +211,16 @@ const COREUTILS: Record<string, Handler> = {
   },
   grep,
   awk,
+  find: (a, c) => {
+    // only the brick-root listing of provider/operations/rebuild.ts: find ROOT -mindepth 3 -maxdepth 3 -name brick -printf '%G %p\n'
+    const [root, ...rest] = a;
+    if (rest.join(" ") !== "-mindepth 3 -maxdepth 3 -name brick -printf %G %p\n") unknown("find: only the brick-root listing is simulated");
+    if (!c.node.host.isDir(root)) return { code: 1, stdout: "", stderr: `find: '${root}': No such file or directory\n` };
+    const roots = c.node.host.mounts
+      .map((m) => `${m.target}/brick`)
+      .filter((d) => d.startsWith(`${root}/`) && d.slice(root.length + 1).split("/").length === 3 && c.node.host.isDir(d));
+    return roots.map((d) => `${c.node.host.dirMeta(d)?.gid ?? 0} ${d}\n`).join("");
+  },
   chown: (a, c) => {
     const p = parseOptions("chown", a, {});
     const [owner, path] = positional("chown", p, 2);
