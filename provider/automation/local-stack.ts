@@ -18,6 +18,8 @@ export interface LocalStackOptions {
   /** Passphrase of the stack's secrets provider (default: PULUMI_CONFIG_PASSPHRASE or a lab-only value). */
   passphrase?: string;
   config?: Record<string, { value: string; secret?: boolean }>;
+  /** The program's folder (what the dynamic providers see as their working directory); default one per project, stack and state dir under .pulumi-work. */
+  workDir?: string;
 }
 
 /**
@@ -28,7 +30,7 @@ export async function localInlineStack(args: InlineProgramArgs, o: LocalStackOpt
   fs.mkdirSync(o.stateDir, { recursive: true });
   const pulumiHome = path.join(o.stateDir, ".pulumi-home");
   // the dynamic-provider plugin runs with cwd = workDir and must resolve @pulumi/pulumi from there
-  const workDir = path.join(repoRoot(), ".pulumi-work", `${args.projectName}-${args.stackName}-${path.basename(o.stateDir)}`);
+  const workDir = o.workDir ?? path.join(repoRoot(), ".pulumi-work", `${args.projectName}-${args.stackName}-${path.basename(o.stateDir)}`);
   fs.mkdirSync(workDir, { recursive: true });
   const envVars = {
     PULUMI_BACKEND_URL: `file://${o.stateDir}`,
@@ -46,6 +48,6 @@ export async function localInlineStack(args: InlineProgramArgs, o: LocalStackOpt
     envVars,
     projectSettings: { name: args.projectName, runtime: "nodejs", backend: { url: `file://${o.stateDir}` } },
   });
-  if (o.config) await stack.setAllConfig(o.config);
+  if (o.config && Object.keys(o.config).length) await stack.setAllConfig(o.config);
   return stack;
 }

@@ -11,7 +11,8 @@ import { createRestServer, RestServer } from "../../provider/rest/server";
 import { HeketiClient } from "../../provider/rest-client";
 import { labEngine, nodeLeftovers, onNode } from "../support/engine";
 import { ensureLab } from "../support/lab";
-import { inlineStack, plannedSteps } from "../support/pulumi";
+import { repoRoot } from "../../provider/lab/paths";
+import { inlineStack, plannedSteps, stackFromFolder } from "../support/pulumi";
 
 /**
  * The quickstart through the REST backend, end to end: the real Pulumi CLI drives a Heketi-compatible
@@ -99,6 +100,12 @@ describe("Pulumi on the lab through a REST server: the quickstart with quickstar
     assert.deepEqual(Object.keys(pre.changeSummary), ["same"]);
     const ref = await stack.refresh();
     assert.deepEqual(Object.keys(ref.summary.resourceChanges ?? {}).filter((k) => k !== "same"), []);
+  });
+
+  it("a fresh clone at another path previews no changes", async function () {
+    const program = { projectName: "glusterfs-quickstart", stackName: "e2e-rest", program: async () => quickstart() };
+    stack = await stackFromFolder(stack, program, stateDir, path.join(repoRoot(), ".pulumi-work", "e2e-rest-clone"));
+    assert.deepEqual(Object.keys((await stack.preview()).changeSummary), ["same"]);
   });
 
   it("preview after raising the size shows an update of sizeGiB only", async function () {

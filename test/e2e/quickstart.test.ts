@@ -7,13 +7,17 @@ import { quickstart } from "../../examples/quickstart/program";
 import { LabDescription } from "../../provider/lab/description";
 import { nodeLeftovers, onNode } from "../support/engine";
 import { ensureLab } from "../support/lab";
-import { inlineStack, plannedSteps } from "../support/pulumi";
+import { repoRoot } from "../../provider/lab/paths";
+import { inlineStack, plannedSteps, stackFromFolder } from "../support/pulumi";
 
 const collectSteps = (events: EngineEvent[]) => plannedSteps(events, "pulumi:providers:");
 
 /**
  * The operator's story through the real Pulumi CLI (built from Go modules) on the lab: up, preview a
  * resize, a durability change and a shrink, apply the expand, drift by hand and refresh, destroy.
+ * The stack is the unit, not the folder: after `up` the infra repo is moved, the expand runs from a
+ * fresh clone (no ledger), the moved folder (stale ledger) then sees no drift, and `destroy` runs from
+ * a clone whose ledger was deleted. Each leg must plan what the first folder would have planned.
  */
 describe("Pulumi on the lab: the quickstart, end to end", function () {
   this.timeout(30 * 60_000);
@@ -21,15 +25,17 @@ describe("Pulumi on the lab: the quickstart, end to end", function () {
   let stack: Stack;
   let stateDir: string;
   const timings: Record<string, number> = {};
+  const program = { projectName: "glusterfs-quickstart", stackName: "e2e", program: async () => quickstart() };
+  const folder = (name: string) => path.join(repoRoot(), ".pulumi-work", `e2e-${name}`);
+  const ledgerIn = (dir: string) => path.join(dir, ".pulumi-glusterfs", "glusterfs-quickstart-e2e.db");
 
   before(async function () {
     lab = await ensureLab();
     for (const n of lab.nodes) assert.deepEqual(await nodeLeftovers(n), [], `${n.name} must start clean`);
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-e2e-"));
-    ({ stack } = await inlineStack(
-      { projectName: "glusterfs-quickstart", stackName: "e2e", program: async () => quickstart() },
-      { stateDir, config: { "quickstart:ledgerPath": path.join(stateDir, "ledger.db"), "quickstart:labDir": lab.labDir } },
-    ));
+    for (const f of ["first", "moved", "clone"]) fs.rmSync(folder(f), { recursive: true, force: true });
+    // the default ledger location: .pulumi-glusterfs/<project>-<stack>.db in the program's folder
+    ({ stack } = await inlineStack(program, { stateDir, workDir: folder("first"), config: { "quickstart:labDir": lab.labDir } }));
   });
 
   after(function () {
@@ -51,10 +57,15 @@ describe("Pulumi on the lab: the quickstart, end to end", function () {
     assert.match(up.outputs.mount.value, /^mount -t glusterfs -o backup-volfile-servers=10\.77\.0\.\d+:10\.77\.0\.\d+ 10\.77\.0\.\d+:data \/mnt\/data$/);
     assert.match(up.outputs.clusterId.value, /^[0-9a-f]{32}$/);
     const stateFile = path.join(stateDir, ".pulumi", "stacks", "glusterfs-quickstart", "e2e.json");
-    assert.doesNotMatch(fs.readFileSync(stateFile, "utf8"), /PRIVATE KEY/, "the SSH key never appears in plain text in the state file");
+    const state = fs.readFileSync(stateFile, "utf8");
+    assert.doesNotMatch(state, /PRIVATE KEY/, "the SSH key never appears in plain text in the state file");
+    assert.ok(fs.existsSync(ledgerIn(folder("first"))), "the ledger sits beside the program");
+    assert.ok(!state.includes(repoRoot()), "the state holds no path of the machine that ran the program");
   });
 
-  it("a second preview shows no changes, and refresh finds no drift", async function () {
+  it("after moving the folder, a second preview shows no changes, and refresh finds no drift", async function () {
+    stack = await stackFromFolder(stack, program, stateDir, folder("moved"), { move: true });
+    await stack.setConfig("quickstart:labDir", { value: lab.labDir });
     const pre = await stack.preview();
     assert.deepEqual(Object.keys(pre.changeSummary), ["same"]);
     const ref = await stack.refresh();
@@ -79,10 +90,17 @@ describe("Pulumi on the lab: the quickstart, end to end", function () {
     await stack.removeConfig("quickstart:durability");
   });
 
-  it("up applies the expand in place: a new brick set on every node", async function () {
+  it("a fresh clone (no ledger) previews no changes, then applies the expand in place: a new brick set on every node", async function () {
+    const moved = stack;
+    stack = await stackFromFolder(moved, program, stateDir, folder("clone"));
+    assert.ok(!fs.existsSync(ledgerIn(folder("clone"))));
+    const pre = await stack.preview();
+    assert.deepEqual(Object.keys(pre.changeSummary), ["same"]);
     await setConfig("volumeSizeGiB", "2");
+    const t0 = Date.now();
     const up = await stack.up();
-    assert.equal(up.summary.resourceChanges?.update, 1);
+    timings["pulumi up (expand, fresh clone)"] = Date.now() - t0;
+    assert.equal(up.summary.resourceChanges?.update, 1, JSON.stringify(up.summary.resourceChanges));
     assert.equal(up.outputs.sizeGiB.value, 2);
     const bricks = (await onNode(lab.nodes[0], "gluster --mode=script volume info data")).match(/^Brick\d+: /gm) ?? [];
     assert.equal(bricks.length, 6);
@@ -90,6 +108,11 @@ describe("Pulumi on the lab: the quickstart, end to end", function () {
       const lvs = await onNode(n, "lvs --noheadings -o lv_name | grep -c brick_ || true");
       assert.equal(lvs.trim(), "2", `${n.name} holds two bricks`);
     }
+    // the moved folder's ledger predates the expand: it sees the nodes as they are, no drift, no change
+    await moved.setConfig("quickstart:volumeSizeGiB", { value: "2" });
+    assert.deepEqual(Object.keys((await moved.preview()).changeSummary), ["same"]);
+    const ref = await moved.refresh();
+    assert.deepEqual(Object.keys(ref.summary.resourceChanges ?? {}).filter((k) => k !== "same"), []);
   });
 
   it("preview of a smaller size fails with the reason, and nothing changes", async function () {
@@ -108,7 +131,8 @@ describe("Pulumi on the lab: the quickstart, end to end", function () {
     assert.match(await onNode(lab.nodes[0], "gluster --mode=script volume info data"), /Status: Started/);
   });
 
-  it("destroy leaves the nodes clean", async function () {
+  it("destroy from a clone whose ledger was deleted leaves the nodes clean", async function () {
+    fs.rmSync(path.join(folder("clone"), ".pulumi-glusterfs"), { recursive: true, force: true });
     const t0 = Date.now();
     const r = await stack.destroy();
     timings["pulumi destroy"] = Date.now() - t0;

@@ -7,11 +7,28 @@ import { localInlineStack } from "../../provider/automation/local-stack";
 export { pulumiRoot } from "../../provider/automation/local-stack";
 
 /** An inline-program stack on a fresh file:// backend, fully offline. */
-export async function inlineStack(args: InlineProgramArgs, opts: { stateDir?: string; config?: Record<string, string> } = {}): Promise<{ stack: Stack; stateDir: string }> {
+export async function inlineStack(args: InlineProgramArgs, opts: { stateDir?: string; config?: Record<string, string>; workDir?: string } = {}): Promise<{ stack: Stack; stateDir: string }> {
   const stateDir = opts.stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-state-"));
   const config = Object.fromEntries(Object.entries(opts.config ?? {}).map(([k, v]) => [k, { value: v }]));
-  const stack = await localInlineStack(args, { stateDir, passphrase: "test-only-passphrase", config });
+  const stack = await localInlineStack(args, { stateDir, passphrase: "test-only-passphrase", config, workDir: opts.workDir });
   return { stack, stateDir };
+}
+
+/**
+ * The same stack seen from another folder, as a teammate's clone or a CI runner sees it: the program
+ * and the stack's config file (Pulumi.<stack>.yaml, committed in an infra repo) at `dir`, nothing else
+ * of the first folder. With `move`, the first folder is moved there instead (everything in it comes along).
+ */
+export async function stackFromFolder(stack: Stack, args: InlineProgramArgs, stateDir: string, dir: string, o: { move?: boolean } = {}): Promise<Stack> {
+  const from = stack.workspace.workDir;
+  fs.rmSync(dir, { recursive: true, force: true });
+  if (o.move) fs.renameSync(from, dir);
+  else {
+    fs.mkdirSync(dir, { recursive: true });
+    const config = `Pulumi.${args.stackName}.yaml`;
+    if (fs.existsSync(path.join(from, config))) fs.copyFileSync(path.join(from, config), path.join(dir, config));
+  }
+  return (await inlineStack(args, { stateDir, workDir: dir })).stack;
 }
 
 /**

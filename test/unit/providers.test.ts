@@ -1,7 +1,11 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { clusterProvider, deviceProvider, nodeProvider, volumeProvider } from "../../provider/dynamic/shims";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { UNKNOWN } from "../../provider/dynamic/runtime";
+import { repoRoot } from "../../provider/lab/paths";
 
 // require-from-string ships with @pulumi/pulumi: it is how the provider process loads __provider
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -16,6 +20,7 @@ describe("dynamic providers: serialized shims", function () {
       assert.ok(sf.text.length < 4096, `${sf.text.length} chars`);
       assert.doesNotMatch(sf.text, /require\("\.\//);
       assert.doesNotMatch(sf.text, /ssh2|better-sqlite3/);
+      assert.ok(!sf.text.includes(repoRoot()), "no path of the machine that ran the program goes into the state");
       const loaded = requireFromString(sf.text).handler();
       for (const m of ["check", "diff", "create", "read", "update", "delete"] as const) assert.equal(typeof loaded[m], "function", m);
     });
@@ -66,6 +71,38 @@ describe("dynamic providers: serialized shims", function () {
       assert.deepEqual((await nodeProvider.diff!("id", n, { ...n, storageHostname: "10.0.0.9" })).replaces, ["storageHostname"]);
       assert.deepEqual((await nodeProvider.diff!("id", n, { ...n, zone: 2 })).replaces, []);
       assert.equal((await nodeProvider.diff!("id", n, { ...n, zone: 2 })).changes, true);
+    });
+  });
+
+  describe("the stack is the unit, not the folder", function () {
+    const pool = { clusterId: "a".repeat(32), nodes: [{ nodeId: "c".repeat(32), manageHostname: "h1", storageHostname: "10.0.0.1", zone: 1, tags: {}, ssh: {} }] };
+    const v = { clusterId: "a".repeat(32), name: "data", sizeGiB: 2, durability: { type: "replicate", replica: 3, arbiter: false }, gid: 0, snapshotFactor: 1, options: [] };
+    const at = (ledgerPath: string) => ({ ...connection, ledgerPath });
+
+    it("another folder (another ledger location) plans no change at all", async function () {
+      const olds = { ...v, connection: at("/home/ci/run-1/infra/.pulumi-glusterfs/p-s.db"), pool };
+      for (const p of ["/home/me/infra/.pulumi-glusterfs/p-s.db", ".pulumi-glusterfs/p-s.db"]) {
+        assert.deepEqual(await volumeProvider.diff!("id", olds, { ...olds, connection: at(p) }), { changes: false, replaces: [], deleteBeforeReplace: true });
+      }
+      const grown = { ...pool, nodes: [...pool.nodes, { ...pool.nodes[0], nodeId: "d".repeat(32), manageHostname: "h2", storageHostname: "10.0.0.2" }] };
+      assert.equal((await volumeProvider.diff!("id", olds, { ...olds, pool: grown })).changes, false, "where the nodes are is not a change of the volume");
+    });
+
+    it("a state from before this release (absolute ledger path, no pool) upgrades in place, never replaced", async function () {
+      const olds = { ...v, connection: at("/home/me/infra/.pulumi-glusterfs/p-s.db") };
+      assert.deepEqual(await volumeProvider.diff!("id", olds, { ...olds, connection: at(".pulumi-glusterfs/p-s.db"), pool }), { changes: true, replaces: [], deleteBeforeReplace: true });
+      const n = { connection: at("/abs/p-s.db"), clusterId: "a".repeat(32), manageHostname: "h1", storageHostname: "10.0.0.1", zone: 1, tags: {}, ssh: {} };
+      assert.deepEqual(await nodeProvider.diff!("id", n, { ...n, connection: at("rel/p-s.db"), pool: { ...pool, nodes: [] } }), { changes: true, replaces: [], deleteBeforeReplace: true });
+      const c = { connection: at("/abs/p-s.db"), file: true, block: false };
+      assert.deepEqual(await clusterProvider.diff!("id", c, { ...c, connection: at("rel/p-s.db") }), { changes: false, replaces: [], deleteBeforeReplace: true });
+    });
+
+    it("without its ledger and without a pool in its state, a volume is neither read as gone nor deleted: the call fails and creates no ledger", async function () {
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-noledger-")), "missing", "p-s.db");
+      const olds = { ...v, connection: at(file), volumeId: "e".repeat(32) };
+      await assert.rejects(volumeProvider.read!("e".repeat(32), olds), /does not exist, and this resource's state does not say where the cluster's nodes are/);
+      await assert.rejects(volumeProvider.delete!("e".repeat(32), olds), /does not exist/);
+      assert.ok(!fs.existsSync(file), "no empty ledger was created");
     });
   });
 });
