@@ -181,6 +181,17 @@ export class Engine {
     return true;
   }
 
+  /**
+   * A rebuilt ledger records a volume gluster no longer has, but whose bricks are still on the nodes,
+   * under its id: give it back the name its resource knows, so the next create of that name cleans it.
+   */
+  nameVanishedVolume(id: string, name: string): void {
+    this.ledger.immediate(() => {
+      const v = this.ledger.findVolume(id);
+      if (v && v.name === id && name !== id && !this.ledger.findVolumeByName(v.clusterId, name)) this.ledger.renameVolume(id, name);
+    });
+  }
+
   /** How a client mounts a volume: `<first storage host>:<name>` plus backup volfile servers. */
   mountInfo(volumeId: string) {
     const v = this.ledger.getVolume(volumeId);

@@ -219,6 +219,7 @@ function backend(engine: Engine): StorageBackend<EngineClusterInputs, EngineNode
       },
       async read(id, p) {
         await sync(poolOf(p));
+        if (typeof p.name === "string") engine.nameVanishedVolume(id, p.name);
         const live = await engine.inspectVolume(id);
         if (!live) {
           truth.assertAbsent(poolOf(p)?.clusterId, "volume", id);

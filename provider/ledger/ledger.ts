@@ -255,6 +255,9 @@ export class Ledger {
     const v = { ...this.getVolume(id), ...patch };
     this.stmt("UPDATE volumes SET state=?, size_gib=?, options=?, op_id=? WHERE id=?").run(v.state, v.sizeGiB, j(v.options), v.opId, id);
   }
+  renameVolume(id: string, name: string): void {
+    this.stmt("UPDATE volumes SET name = ? WHERE id = ?").run(name, id);
+  }
   deleteVolume(id: string): void {
     this.stmt("DELETE FROM volumes WHERE id = ?").run(id);
   }

@@ -186,6 +186,38 @@ export function planRebuild(ledger: Ledger, pool: DeclaredPool, facts: NodeFacts
   }
   for (const u of unresolved) warnings.push(`volume ${u.name} (${u.id}): ${u.why}`);
 
+  // bricks we made (tagged) for a volume gluster does not have and the ledger does not know: a volume
+  // deleted by hand in gluster, or a create cut off in another checkout. Recorded under the volume's id
+  // (nameVanishedVolume gives it its name back), so its space is counted and a delete or the next
+  // create of that name cleans them; nothing here removes them.
+  if (glusterVolumes) {
+    const orphans = new Map<string, BrickRow[]>();
+    for (const [deviceId, l] of lvsOf) {
+      for (const lv of l.lvs.values()) {
+        const { brick, volume } = lv.pgfs;
+        if (!lv.isThinVolume || !brick || !volume || lv.lvName !== `brick_${brick}` || live.has(volume) || ledger.findVolume(volume)) continue;
+        const pool = lv.poolLv ? l.lvs.get(lv.poolLv) : undefined;
+        const list = orphans.get(volume) ?? [];
+        list.push({
+          id: brick, volumeId: volume, deviceId, nodeId: l.node, path: `${HEKETI_MOUNT_ROOT}/vg_${deviceId}/brick_${brick}/brick`, sizeKiB: lv.sizeKiB ?? 0,
+          tpKiB: pool?.sizeKiB ?? 0, metaKiB: pool?.metadataSizeKiB ?? 0, setIndex: 0, position: list.length, subtype: "data", state: "ready", opId: null,
+          thinPool: !pool || pool.lvName === thinPoolName(brick) ? null : pool.lvName,
+        });
+        orphans.set(volume, list);
+      }
+    }
+    for (const [id, bricks] of orphans) {
+      warnings.push(`volume ${id} is gone from gluster, but ${bricks.length} of its bricks are still on the nodes: kept until it is deleted or its name is used again`);
+      volumes.push({
+        volume: {
+          id, clusterId: pool.clusterId, name: id, sizeGiB: Math.max(1, Math.round(bricks.reduce((a, b) => a + b.sizeKiB, 0) / KIB_PER_GIB)), durability: { type: "none" },
+          gid: 0, snapshotFactor: 1, options: [], state: "online", opId: null, createdAt: new Date().toISOString(), snapshotEnable: false,
+        },
+        bricks,
+      });
+    }
+  }
+
   // space: what the bricks reserve (as the engine counts it), and what else takes room in the VG
   const bricksOn = new Map<string, BrickRow[]>();
   const mappedIds = new Set(volumes.map((v) => v.volume.id));

@@ -119,4 +119,25 @@ describe("the ledger is a cache of the nodes: rebuilt from them in any checkout"
     assert.ok(a.engine.ledger.findVolume(v.id), "the bricks are still there: the next create of that name cleans them");
     assert.equal((await a.engine.inspectVolume(v.id))?.existsInGluster, false);
   });
+
+  it("in a fresh clone, the bricks of a volume deleted by hand are recorded under its id and cleaned by the next create of its name", async function () {
+    const a = await built();
+    const v = await a.engine.createVolume({ name: "data", sizeGiB: 1, clusters: [a.clusterId] });
+    const node = a.engine.ledger.listNodes(a.clusterId)[0];
+    const t = { host: node.manageHost, port: 22, user: "root", sudo: false, privateKey: "k" };
+    assert.equal((await a.sim.run(t, "gluster --mode=script volume stop data force\ngluster --mode=script volume delete data\n")).code, 0);
+
+    const clone = engineOn(a.sim);
+    const plan = await clone.rebuildCluster(declared(a.engine.ledger, a.clusterId));
+    assert.equal(plan.complete, true);
+    assert.equal(clone.ledger.getVolume(v.id).name, v.id);
+    assert.equal(clone.ledger.listBricks(v.id).length, 3);
+    const used = clone.ledger.listDevices().reduce((n, d) => n + d.usedKiB, 0);
+    assert.equal(used, a.engine.ledger.listDevices().reduce((n, d) => n + d.usedKiB, 0), "their space is still counted");
+
+    clone.nameVanishedVolume(v.id, "data"); // what refresh knows from the state
+    assert.equal(await clone.forgetVanishedVolume(a.clusterId, "data"), true);
+    assert.equal(clone.ledger.findVolume(v.id), undefined);
+    for (const h of a.sim.hosts()) assert.deepEqual(a.sim.lvs(h).filter((l) => l.name.startsWith("brick_")), [], `${h}: no brick LV left`);
+  });
 });
