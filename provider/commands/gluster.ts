@@ -131,9 +131,22 @@ export function volumeAddBricks(a: VolumeAddBrickArgs, o?: GlusterOptions): Shel
 
 /** `G volume set '<name>' '<key>' '<value>'` */
 export function volumeSet(name: string, key: string, value: string, o?: GlusterOptions): ShellLine {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(key)) throw new Error(`volume option key must be plain, got ${JSON.stringify(key)}`);
+  assertOptionKey(key);
   if (/[\0\n\r]/.test(value)) throw new Error("volume option value must be one line");
+  // gluster parses its own flags anywhere on the line (`--version`, `--log-file=F`, `--xml`): a value must not look like one
+  if (value.startsWith("-") || value === "") throw new Error(`volume option value must not be empty or start with '-', got ${JSON.stringify(value)}`);
   return sh`${glusterPrefix(o)} volume set ${assertVolumeName(name)} ${key} ${value}`;
+}
+
+/** `G volume reset '<name>' '<key>'` (one option back to its default; never `all`, never a flag). */
+export function volumeReset(name: string, key: string, o?: GlusterOptions): ShellLine {
+  assertOptionKey(key);
+  if (key === "all") throw new Error("volume reset: refusing `all` (reset one option at a time)");
+  return sh`${glusterPrefix(o)} volume reset ${assertVolumeName(name)} ${key}`;
+}
+
+function assertOptionKey(key: string): void {
+  if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(key)) throw new Error(`volume option key must be plain and start with a letter, got ${JSON.stringify(key)}`);
 }
 
 /** `G volume set '<name>' user.heketi.id '<volumeId>'` — how Heketi marks its volumes. */

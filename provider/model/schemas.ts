@@ -60,8 +60,14 @@ export const SnapshotFactor = z.number().min(1, "must be between 1 and 100").max
 
 /** One gluster volume option, e.g. {key: "performance.rda-cache-limit", value: "10MB"}. */
 export const GlusterOption = z.object({
-  key: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, "option keys are letters, digits, '_', '.', '-'"),
-  value: z.string().regex(/^[A-Za-z0-9_.,:/=*+@%-]{1,512}$/, "option values are letters, digits and _ . , : / = * + @ % - (no spaces or quotes)"),
+  key: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,128}$/, "option keys are letters, digits, '_', '.', '-'")
+    .regex(/^[A-Za-z]/, "option keys start with a letter (gluster would read a leading '-' as one of its own flags)"),
+  value: z
+    .string()
+    .regex(/^[A-Za-z0-9_.,:/=*+@%-]{1,512}$/, "option values are letters, digits and _ . , : / = * + @ % - (no spaces or quotes)")
+    .regex(/^[^-]/, "option values must not start with '-' (gluster would read it as one of its own flags, e.g. --log-file)"),
 });
 export type GlusterOption = z.infer<typeof GlusterOption>;
 

@@ -140,5 +140,5 @@ export function volumeReplaceBrick(ctx: OpContext, name: string, oldBrick: G.Bri
 }
 
 export function volumeOptions(ctx: OpContext, name: string, set: GlusterOption[], reset: string[]): string {
-  return script([...set.map((o) => G.volumeSet(name, o.key, o.value, g(ctx))), ...reset.map((k) => sh`${G.glusterPrefix(g(ctx))} volume reset ${name} ${k}`)]);
+  return script([...set.map((o) => G.volumeSet(name, o.key, o.value, g(ctx))), ...reset.map((k) => G.volumeReset(name, k, g(ctx)))]);
 }

@@ -132,6 +132,29 @@ describe("Pulumi on the lab: the quickstart, end to end", function () {
     assert.match(await onNode(lab.nodes[0], "gluster --mode=script volume info data"), /Status: Started/);
   });
 
+  it("a state written before the pool was recorded upgrades by in-place updates that change nothing, never a replace", async function () {
+    const dep = await stack.exportStack();
+    const resources = (dep.deployment as { resources: Array<{ type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }> }).resources;
+    let stripped = 0;
+    for (const r of resources.filter((x) => x.type.startsWith("pulumi-nodejs:dynamic/glusterfs:"))) {
+      if (r.inputs?.pool || r.outputs?.pool) stripped++;
+      delete r.inputs?.pool;
+      delete r.outputs?.pool;
+    }
+    assert.equal(stripped, 10, "nodes, devices and the volume carry the pool");
+    await stack.importStack(dep);
+    const events: EngineEvent[] = [];
+    await stack.preview({ onEvent: (e) => events.push(e) });
+    const steps = collectSteps(events);
+    assert.equal(steps.length, 10, JSON.stringify(steps));
+    assert.ok(steps.every((s) => s.op === "update"), JSON.stringify(steps));
+    const bricks = await onNode(lab.nodes[0], "gluster --mode=script volume info data");
+    const up = await stack.up();
+    assert.equal(up.summary.resourceChanges?.update, 10, JSON.stringify(up.summary.resourceChanges));
+    assert.equal(await onNode(lab.nodes[0], "gluster --mode=script volume info data"), bricks, "nothing changed on the nodes");
+    assert.deepEqual(Object.keys((await stack.preview()).changeSummary), ["same"]);
+  });
+
   it("destroy from a clone whose ledger was deleted leaves the nodes clean", async function () {
     fs.rmSync(path.join(folder("clone"), ".pulumi-glusterfs"), { recursive: true, force: true });
     const t0 = Date.now();

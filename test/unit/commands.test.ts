@@ -351,4 +351,12 @@ describe("Gluster volumes", () => {
     assert.throws(() => G.volumeSetHeketiId("v", "not-an-id"), /32 lowercase hex/);
     assert.throws(() => G.peerProbe("h", { timeoutSeconds: 0 }), /timeoutSeconds/);
   });
+
+  it("never lets an option value or key look like one of gluster's own flags", function () {
+    assert.throws(() => G.volumeSet("data", "performance.readdir-ahead", "--version"), /must not be empty or start with '-'/);
+    assert.throws(() => G.volumeSet("data", "--log-file=/tmp/x", "on"), /start with a letter/);
+    assert.throws(() => G.volumeReset("data", "--xml"), /start with a letter/);
+    assert.throws(() => G.volumeReset("data", "all"), /refusing `all`/);
+    assert.equal(G.volumeReset("data", "performance.quick-read"), "gluster --mode=script --timeout=600 volume reset 'data' 'performance.quick-read'");
+  });
 });

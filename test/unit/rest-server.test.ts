@@ -215,6 +215,10 @@ describe("REST server (Heketi API) on the engine, fake executor", function () {
         // Heketi takes these, then the job fails in gluster after the bricks were built; refused here before anything runs
         [{ size: 1, name: `k8s_monitoring_prometheus-db-0_${"x".repeat(100)}` }, "validation failed: name: the length must be no more than 128 (GlusterFS refuses longer names with Heketi's brick paths)."],
         [{ size: 1, glustervolumeoptions: ["performance.x $(reboot)"] }, "validation failed: glustervolumeoptions"],
+        // gluster reads its own flags anywhere on the line: a value or key that looks like one never reaches it
+        [{ size: 1, glustervolumeoptions: ["performance.readdir-ahead --version"] }, "validation failed: glustervolumeoptions"],
+        [{ size: 1, glustervolumeoptions: ["performance.cache-size --log-file=/tmp/x"] }, "validation failed: glustervolumeoptions"],
+        [{ size: 1, glustervolumeoptions: ["--xml on"] }, "validation failed: glustervolumeoptions"],
       ];
       for (const [body, text] of cases) {
         const r = await t.call("POST", "/volumes", body);
