@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import type { Executor, NodeTarget } from "./exec/executor";
 import { SshExecutor } from "./exec/ssh-executor";
 import { Ledger, NodeRow } from "./ledger/ledger";
-import { ValidationError } from "./model/errors";
+import { ConflictError, EngineError, ValidationError } from "./model/errors";
 import type { GlusterOption, SshSettings, VolumeCreateInput } from "./model/schemas";
 import { defaultLimits } from "./placement";
 import { EngineSettings, makeSerializer, OpContext } from "./operations/context";
@@ -81,17 +81,58 @@ export class Engine {
   createCluster(input: { id?: string; name?: string; file?: boolean; block?: boolean } = {}) {
     return topo.createCluster(this.ctx, input);
   }
+  /** Heketi's cluster flags: whether file (and block) volumes may be placed on it. */
+  setClusterFlags(id: string, flags: { file: boolean; block: boolean }): void {
+    this.ledger.immediate(() => {
+      this.ledger.getCluster(id);
+      this.ledger.setClusterFlags(id, flags.file, flags.block);
+    });
+  }
   deleteCluster(id: string) {
     return topo.deleteCluster(this.ctx, id);
   }
   addNode(input: unknown) {
     return topo.addNode(this.ctx, input);
   }
+  /** What the ledger alone holds about a node: its zone, tags and own SSH settings (nothing runs on it). */
+  setNodeMetadata(id: string, patch: { zone?: number; tags?: Record<string, string>; ssh?: NodeRow["ssh"] }): void {
+    this.ledger.immediate(() => {
+      this.ledger.getNode(id);
+      this.ledger.updateNode(id, patch);
+    });
+  }
   removeNode(id: string) {
     return topo.removeNode(this.ctx, id);
   }
   addDevice(input: unknown) {
     return topo.addDevice(this.ctx, input);
+  }
+  /** A device's tags (they steer placement; nothing runs on the node). */
+  setDeviceTags(id: string, tags: Record<string, string>): void {
+    this.ledger.immediate(() => {
+      this.ledger.getDevice(id);
+      this.ledger.updateDevice(id, { tags });
+    });
+  }
+  /**
+   * Heketi's device resync: the size from LVM (a grown disk), used = the bricks' reservations, so
+   * free + used = total. Refused while an operation works on the device.
+   */
+  async resyncDevice(id: string): Promise<void> {
+    const d = this.ledger.getDevice(id);
+    const live = await this.inspectDevice(d.id);
+    if (!live) throw new EngineError("REMOTE", `device ${d.path} [${d.id}]: its volume group vg_${d.id} was not found on the node`);
+    this.ledger.immediate(() => {
+      if (this.ledger.getDevice(d.id).opId) throw new ConflictError("The target exists, contains other items, or is in use.");
+      const used = this.ledger.listBricksOnDevice(d.id).reduce((a, b) => a + b.tpKiB + b.metaKiB, 0);
+      this.ledger.updateDevice(d.id, { totalKiB: live.vgTotalKiB, usedKiB: used, freeKiB: live.vgTotalKiB - used });
+    });
+  }
+  /** Drop a device from the ledger whatever is on the node (Heketi's forceforget after a failed delete). */
+  forgetDevice(id: string): void {
+    this.ledger.immediate(() => {
+      if (this.ledger.findDevice(id)) this.ledger.deleteDevice(id);
+    });
   }
   /**
    * Remove a device. One that holds bricks is refused (ConflictError), unless `evacuate` is set: then

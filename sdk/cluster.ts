@@ -138,14 +138,14 @@ export class GlusterCluster extends pulumi.dynamic.Resource {
   poolInput(withDevices: boolean): pulumi.Output<unknown> | undefined {
     if (this.managedByRest) return undefined;
     const nodes = this.declared.map(({ node, args, devices }) =>
-      pulumi.all([node.nodeId, args.manageHostname, args.storageHostname, args.zone, args.tags ?? {}, args.ssh ?? {}]).apply(([nodeId, manageHostname, storageHostname, zone, tags, ssh]) =>
+      pulumi.all([node.id, args.manageHostname, args.storageHostname, args.zone, args.tags ?? {}, args.ssh ?? {}]).apply(([nodeId, manageHostname, storageHostname, zone, tags, ssh]) =>
         withDevices
-          ? pulumi.all(devices.map((d) => pulumi.all([d.device.deviceId, d.path, d.tags ?? {}]).apply(([deviceId, path, t]) => ({ deviceId, path, tags: t }))))
+          ? pulumi.all(devices.map((d) => pulumi.all([d.device.id, d.path, d.tags ?? {}]).apply(([deviceId, path, t]) => ({ deviceId, path, tags: t }))))
               .apply((devs) => ({ nodeId, manageHostname, storageHostname, zone, tags, ssh, devices: devs }))
           : pulumi.output({ nodeId, manageHostname, storageHostname, zone, tags, ssh }),
       ),
     );
-    return pulumi.all([this.clusterId, pulumi.all(nodes)]).apply(([clusterId, ns]) => ({ clusterId, nodes: ns }));
+    return pulumi.all([this.id, pulumi.all(nodes)]).apply(([clusterId, ns]) => ({ clusterId, nodes: ns }));
   }
 }
 

@@ -29,8 +29,9 @@ export class Device extends pulumi.dynamic.Resource {
       deviceProvider,
       name,
       {
-        connection: args.node.connection,
-        nodeId: args.node.nodeId,
+        connection: args.node.cluster.connection,
+        // ids, not outputs: a resource's id stays known while it is updated, so a preview never reads it as a change
+        nodeId: args.node.id,
         path: args.path,
         destroyData: args.destroyData,
         tags: args.tags,

@@ -40,7 +40,7 @@ export class Node extends pulumi.dynamic.Resource {
       name,
       {
         connection: args.cluster.connection,
-        clusterId: args.cluster.clusterId,
+        clusterId: args.cluster.id, // known during a preview that updates the cluster (its outputs are not)
         manageHostname: args.manageHostname,
         storageHostname: args.storageHostname,
         zone: args.zone,

@@ -52,7 +52,7 @@ export class Volume extends pulumi.dynamic.Resource {
       name,
       {
         connection: args.cluster.connection,
-        clusterId: args.cluster.clusterId,
+        clusterId: args.cluster.id, // known during a preview that updates the cluster (its outputs are not)
         name: args.name ?? name,
         sizeGiB: args.sizeGiB,
         durability: args.durability,

@@ -148,7 +148,7 @@ function backend(engine: Engine): StorageBackend<EngineClusterInputs, EngineNode
       async update(id, olds, i) {
         if (backendOf(olds.connection) === "rest") mustKnow(engine, olds, "cluster", id, engine.ledger.findCluster(id));
         knowCluster(id, i);
-        engine.ledger.setClusterFlags(id, i.file, i.block);
+        engine.setClusterFlags(id, { file: i.file, block: i.block });
         return { ...olds, ...i, ledgerPath: i.connection.ledgerPath, clusterId: id };
       },
       async delete(id) {
@@ -174,7 +174,7 @@ function backend(engine: Engine): StorageBackend<EngineClusterInputs, EngineNode
       async update(id, olds, i) {
         await sync(poolOf(i, { id, props: i }));
         mustKnow(engine, olds, "node", id, engine.ledger.findNode(id));
-        engine.ledger.updateNode(id, { zone: i.zone, tags: i.tags, ssh: i.ssh });
+        engine.setNodeMetadata(id, { zone: i.zone, tags: i.tags, ssh: i.ssh });
         return { ...olds, ...i, nodeId: id };
       },
       async delete(id, p) {
@@ -201,7 +201,7 @@ function backend(engine: Engine): StorageBackend<EngineClusterInputs, EngineNode
       async update(id, olds, i) {
         await sync(poolOf(i));
         mustKnow(engine, olds, "device", id, engine.ledger.findDevice(id));
-        engine.ledger.updateDevice(id, { tags: i.tags });
+        engine.setDeviceTags(id, i.tags);
         return { ...olds, ...i, deviceId: id };
       },
       async delete(id, p) {

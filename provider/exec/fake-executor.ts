@@ -8,9 +8,15 @@ export interface RecordedRun {
 
 export type FakeReply = Partial<ExecResult> | ((run: RecordedRun) => Partial<ExecResult> | Promise<Partial<ExecResult>>);
 
+/** What gluster prints for `volume info <name> --xml` when there is no such volume (captured on the lab). */
+const NO_SUCH_VOLUME_XML =
+  '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<cliOutput>\n  <opRet>-1</opRet>\n  <opErrno>30806</opErrno>\n  <opErrstr>Volume does not exist</opErrstr>\n' +
+  "  <volInfo>\n    <volumes>\n      <count>0</count>\n    </volumes>\n  </volInfo>\n</cliOutput>\n";
+
 /**
  * A scripted stand-in for SSH in unit tests: records every script and answers from rules
- * (first match wins; default: success with no output). Never the proof that a feature works.
+ * (first match wins; default: success with no output, and for a lone `gluster volume info <name>
+ * --xml`, gluster's "Volume does not exist"). Never the proof that a feature works.
  */
 export class FakeExecutor implements Executor {
   readonly runs: RecordedRun[] = [];
@@ -35,6 +41,7 @@ export class FakeExecutor implements Executor {
       const out = typeof r.reply === "function" ? await r.reply(run) : r.reply;
       return { code: out.code ?? 0, stdout: out.stdout ?? "", stderr: out.stderr ?? "" };
     }
+    if (/^set -e -o pipefail\ngluster [^\n]* volume info '[^'\n]+' --xml\n$/.test(script)) return { code: 0, stdout: NO_SUCH_VOLUME_XML, stderr: "" };
     return { code: 0, stdout: "", stderr: "" };
   }
 

@@ -284,8 +284,9 @@ export class Ledger {
   setBrickState(id: string, state: BrickState, opId: string | null): void {
     this.stmt("UPDATE bricks SET state = ?, op_id = ? WHERE id = ?").run(state, opId, id);
   }
-  deleteBrick(id: string): void {
-    this.stmt("DELETE FROM bricks WHERE id = ?").run(id);
+  /** Whether a row was removed (false: it was already gone). */
+  deleteBrick(id: string): boolean {
+    return this.stmt("DELETE FROM bricks WHERE id = ?").run(id).changes > 0;
   }
 
   // ---- operations journal

@@ -35,6 +35,13 @@ export class ConflictError extends EngineError {
   }
 }
 
+/** No device has room for what was asked (Heketi's "Failed to allocate new volume: ..."). */
+export class AllocationError extends EngineError {
+  constructor(message: string) {
+    super("NO_SPACE", message);
+  }
+}
+
 /** A command on a storage node failed; the message carries its stderr. */
 export class RemoteCommandError extends EngineError {
   constructor(

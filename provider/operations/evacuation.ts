@@ -12,7 +12,7 @@ import { OperationFailedError } from "./journal";
 import * as S from "./scripts";
 import { topologySnapshot } from "./topology";
 import { forgetDevice, removeEmptyDevice } from "./device-removal";
-import { AllocationError } from "./volume";
+import { AllocationError } from "../model/errors";
 
 export interface BrickMove {
   volumeId: string;

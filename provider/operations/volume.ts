@@ -1,18 +1,15 @@
 import type { BrickRow, NodeRow, VolumeRow } from "../ledger/ledger";
-import { ConflictError, EngineError, ValidationError } from "../model/errors";
+import { AllocationError, ConflictError, ValidationError } from "../model/errors";
 import { newId } from "../model/ids";
 import { GlusterOption, validate, VolumeCreate, VolumeCreateInput } from "../model/schemas";
 import { NoSpaceError, placeBricks, Placement, volumeLimitReached } from "../placement";
+import { GlusterVolumeInfo, parseOneVolumeInfoXml } from "../commands/parsers";
 import { OpContext, runScript } from "./context";
 import { runJournaled } from "./journal";
 import * as S from "./scripts";
 import { topologySnapshot } from "./topology";
 
-export class AllocationError extends EngineError {
-  constructor(message: string) {
-    super("NO_SPACE", message);
-  }
-}
+export { AllocationError };
 
 /** An operation whose synchronous part (validation, placement, space reserved: Heketi's "build") is done; `done` settles when its remote part has run. */
 export interface Started<T> {
@@ -80,6 +77,7 @@ export function startCreateVolume(ctx: OpContext, input: VolumeCreateInput): Sta
     ctx,
     op,
     [
+      { name: "check the name is free in gluster", run: () => assertNameFree(ctx, volume, bricks) },
       { name: "create bricks", run: () => createBricks(ctx, volume, bricks) },
       { name: "gluster volume create and start", run: () => glusterCreate(ctx, volume, bricks) },
     ],
@@ -215,6 +213,18 @@ function byNode(bricks: BrickRow[]): Map<string, BrickRow[]> {
   return m;
 }
 
+/** A gluster volume of that name made by hand (or by another tool) is not ours to replace: refuse before building anything. */
+async function assertNameFree(ctx: OpContext, v: VolumeRow, bricks: BrickRow[]): Promise<void> {
+  const node = ctx.ledger.getNode(bricks[0].nodeId);
+  const live = parseOneVolumeInfoXml(await runScript(ctx, node, S.volumeInfo(ctx, v.name)));
+  if (live && !isOurs(live, v, bricks)) {
+    throw new ConflictError(
+      `a gluster volume named ${v.name} already exists on the nodes${live.heketiId ? ` (volume ${live.heketiId})` : ""} and is not in this ledger: ` +
+        "choose another name, or delete that volume by hand if it is not needed",
+    );
+  }
+}
+
 /** One script per node creating all of that node's bricks; nodes in parallel. */
 async function createBricks(ctx: OpContext, v: VolumeRow, bricks: BrickRow[]): Promise<void> {
   await Promise.all(
@@ -273,13 +283,20 @@ export async function cleanVolume(ctx: OpContext, volumeId: string, _opts: { onl
   if (!v) return;
   const bricks = ctx.ledger.listBricks(v.id);
   const nodes = ctx.ledger.listNodes(v.clusterId).filter((n) => n.state === "online");
-  // stop + delete in gluster: try nodes until one answers (a brick's node first)
+  // stop + delete in gluster, only if the volume of that name is this one: try nodes until one answers (a brick's node first)
   const order = [...new Set([...bricks.map((b) => b.nodeId), ...nodes.map((n) => n.id)])].map((id) => ctx.ledger.getNode(id)).filter((n) => n.state === "online");
   let lastErr: Error | undefined;
   let deleted = order.length === 0;
   for (const node of order) {
     try {
-      await ctx.serialize(v.clusterId, () => runScript(ctx, node, S.volumeDestroy(ctx, v.name)));
+      await ctx.serialize(v.clusterId, async () => {
+        const live = parseOneVolumeInfoXml(await runScript(ctx, node, S.volumeInfo(ctx, v.name)));
+        if (live && !isOurs(live, v, bricks)) {
+          ctx.log(`gluster volume ${v.name} on the nodes is not volume ${v.id} (another id, none of its bricks): left alone`);
+          return;
+        }
+        if (live) await runScript(ctx, node, S.volumeDestroy(ctx, v.name));
+      });
       deleted = true;
       break;
     } catch (err) {
@@ -287,15 +304,24 @@ export async function cleanVolume(ctx: OpContext, volumeId: string, _opts: { onl
     }
   }
   if (!deleted) throw lastErr ?? new Error(`could not delete gluster volume ${v.name}`);
-  for (const b of bricks) ctx.ledger.setBrickState(b.id, "deleting", b.opId);
+  for (const b of bricks) if (ctx.ledger.findBrick(b.id)) ctx.ledger.setBrickState(b.id, "deleting", b.opId);
   await destroyBricks(ctx, v, bricks);
   ctx.ledger.immediate(() => {
-    for (const b of bricks) {
-      ctx.ledger.reserveOnDevice(b.deviceId, -(b.tpKiB + b.metaKiB));
-      ctx.ledger.deleteBrick(b.id);
-    }
+    // space comes back only for the rows removed here: a concurrent delete or recovery may have done it already
+    for (const b of bricks) if (ctx.ledger.deleteBrick(b.id)) ctx.ledger.reserveOnDevice(b.deviceId, -(b.tpKiB + b.metaKiB));
     ctx.ledger.deleteVolume(v.id);
   });
+}
+
+/**
+ * Is the gluster volume of this name the ledger's volume? Marked with its id, or holding one of its
+ * bricks (a create cut off before `user.heketi.id` was set). Anything else was not made by this
+ * operation, whatever its name, and is never stopped or deleted.
+ */
+function isOurs(live: GlusterVolumeInfo, v: VolumeRow, bricks: BrickRow[]): boolean {
+  if (live.heketiId) return live.heketiId === v.id;
+  const paths = new Set(bricks.map((b) => b.path));
+  return live.bricks.some((b) => paths.has(b.path));
 }
 
 async function destroyBricks(ctx: OpContext, v: VolumeRow, bricks: BrickRow[]): Promise<void> {
@@ -312,10 +338,7 @@ export async function cleanExpansion(ctx: OpContext, volumeId: string, opId: str
   const bricks = ctx.ledger.listBricksOfOperation(opId);
   if (v && bricks.length) await destroyBricks(ctx, v, bricks);
   ctx.ledger.immediate(() => {
-    for (const b of bricks) {
-      ctx.ledger.reserveOnDevice(b.deviceId, -(b.tpKiB + b.metaKiB));
-      ctx.ledger.deleteBrick(b.id);
-    }
+    for (const b of bricks) if (ctx.ledger.deleteBrick(b.id)) ctx.ledger.reserveOnDevice(b.deviceId, -(b.tpKiB + b.metaKiB));
     if (v) ctx.ledger.updateVolume(v.id, { state: "online", opId: null });
   });
 }

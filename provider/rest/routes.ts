@@ -88,7 +88,7 @@ export function registerRoutes(router: Router.Instance<Router.HTTPVersion.V1>, r
   on("POST", `/clusters/${ID}/flags`, async (c) => {
     const req = await body(c, api.ClusterFlagsRequest);
     found(ledger.findCluster(c.params.id));
-    ledger.immediate(() => ledger.setClusterFlags(c.params.id, req.file ?? false, req.block ?? false));
+    engine.setClusterFlags(c.params.id, { file: req.file ?? false, block: req.block ?? false });
     c.res.writeHead(200, { "Content-Type": "application/json; charset=UTF-8" });
     c.res.end();
   });
@@ -139,7 +139,7 @@ export function registerRoutes(router: Router.Instance<Router.HTTPVersion.V1>, r
     const req = await body(c, api.TagsChangeRequest);
     const n = found(ledger.findNode(c.params.id));
     const tags = changeTags(n.tags, req);
-    ledger.immediate(() => ledger.updateNode(n.id, { tags }));
+    engine.setNodeMetadata(n.id, { tags });
     json(c.res, 200, tags);
   });
 
@@ -172,7 +172,7 @@ export function registerRoutes(router: Router.Instance<Router.HTTPVersion.V1>, r
         await engine.removeDevice(d.id);
       } catch (err) {
         if (!opts.forceforget) throw err;
-        ledger.immediate(() => ledger.findDevice(d.id) && ledger.deleteDevice(d.id)); // forceforget: drop it regardless
+        engine.forgetDevice(d.id); // forceforget: drop it regardless
       }
     });
   });
@@ -184,23 +184,13 @@ export function registerRoutes(router: Router.Instance<Router.HTTPVersion.V1>, r
   });
   on("GET", `/devices/${ID}/resync`, async (c) => {
     const d = found(ledger.findDevice(c.params.id));
-    start(c, async () => {
-      const live = await engine.inspectDevice(d.id);
-      if (!live) throw new EngineError("REMOTE", `device ${d.path} [${d.id}]: its volume group vg_${d.id} was not found on the node`);
-      ledger.immediate(() => {
-        const cur = ledger.getDevice(d.id);
-        if (cur.opId) throw new ConflictError("The target exists, contains other items, or is in use.");
-        // Heketi overwrites the sizes with LVM's; keep used as the bricks' reservations so free + used == total
-        const used = ledger.listBricksOnDevice(d.id).reduce((a, b) => a + b.tpKiB + b.metaKiB, 0);
-        ledger.updateDevice(d.id, { totalKiB: live.vgTotalKiB, usedKiB: used, freeKiB: live.vgTotalKiB - used });
-      });
-    });
+    start(c, () => engine.resyncDevice(d.id));
   });
   on("POST", `/devices/${ID}/tags`, async (c) => {
     const req = await body(c, api.TagsChangeRequest);
     const d = found(ledger.findDevice(c.params.id));
     const tags = changeTags(d.tags, req);
-    ledger.immediate(() => ledger.updateDevice(d.id, { tags }));
+    engine.setDeviceTags(d.id, tags);
     json(c.res, 200, tags);
   });
 

@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import FindMyWay from "find-my-way";
 import type { Engine } from "../engine";
 import { ConflictError, EngineError, NotFoundError, ValidationError } from "../model/errors";
-import { AllocationError } from "../operations/volume";
+import { AllocationError } from "../model/errors";
 import { authenticate, AuthError, Role, userMay } from "./auth";
 import type { ServeConfig } from "./config";
 import { empty, HttpError, text } from "./http";

@@ -7,7 +7,7 @@ import { GiB, seeded } from "../support/seeded";
 import type { BrickRow } from "../../provider/ledger/ledger";
 import { ConflictError } from "../../provider/model";
 import { OperationFailedError } from "../../provider/operations/journal";
-import { AllocationError } from "../../provider/operations/volume";
+import { AllocationError } from "../../provider/model/errors";
 import { chooseReplacement, isNoSpaceError, NoSpaceError, Topology } from "../../provider/placement";
 
 const GLUSTER_FIXTURES = path.resolve(__dirname, "../../../test/fixtures/gluster");

@@ -462,7 +462,7 @@ describe("heketi db dump: migrating a Heketi installation into the ledger, and b
       s.engine.ledger.updateDevice(evacuated, { state: "offline" });
       const growing = await s.engine.createVolume({ name: "growing", sizeGiB: 1 });
       const leaving = await s.engine.createVolume({ name: "leaving", sizeGiB: 1 });
-      s.fake.on(/lvcreate/, hang).on(/volume delete/, hang);
+      s.fake.on(/lvcreate/, hang).on(/volume info 'leaving'/, hang);
       for (const p of [
         s.engine.createVolume({ name: "creating", sizeGiB: 1 }),
         s.engine.expandVolume(growing.id, 1),

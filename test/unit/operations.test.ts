@@ -2,7 +2,15 @@ import * as assert from "node:assert/strict";
 import { Engine } from "../../provider/engine";
 import { FakeExecutor } from "../../provider/exec/fake-executor";
 import { seeded } from "../support/seeded";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { ConflictError, ValidationError } from "../../provider/model";
+
+/** `gluster volume info <name> --xml` as the lab printed it for a replica-3 volume, renamed and re-marked. */
+const volumeInfoXml = (name: string, heketiId: string | null) => {
+  const xml = fs.readFileSync(path.resolve(__dirname, "../../../test/fixtures/gluster/volume-info-replicate.xml"), "utf8").replace(/vol_pgfs_rep3/g, name);
+  return heketiId ? xml.replace("a2c576b88c672f1e00600056217e13ef", heketiId) : xml.replace(/<option>\s*<name>user\.heketi\.id<\/name>[\s\S]*?<\/option>/, "");
+};
 
 
 
@@ -14,13 +22,14 @@ describe("operations (fake executor): what the engine sends and what it records"
     const bricks = engine.ledger.listBricks(v.id);
     assert.equal(bricks.length, 3);
     assert.deepEqual(new Set(bricks.map((b) => b.nodeId)).size, 3);
-    assert.equal(fake.runs.length, 4, fake.runs.map((r) => r.host).join(","));
+    assert.equal(fake.runs.length, 5, fake.runs.map((r) => r.host).join(","));
+    assert.match(fake.runs[0].script, /volume info 'r3' --xml/, "first: is the name free in gluster?");
     for (const n of nodes) {
       const [s] = fake.scriptsOn(n.manageHost).filter((x) => x.includes("lvcreate"));
       assert.match(s, /lvcreate -qq --autobackup=n --poolmetadatasize 12288K --chunksize 256K --size 2097152K --thin/);
       assert.match(s, /mkfs\.xfs -i size=512 -n size=8192/);
     }
-    const glusterScript = fake.runs[3].script;
+    const glusterScript = fake.runs[4].script;
     assert.match(glusterScript, /gluster --mode=script --timeout=600 volume create 'r3' replica 3 '10\.0\.0\.\d:\/var\/lib\/heketi\/mounts\/vg_[0-9a-f]{32}\/brick_[0-9a-f]{32}\/brick'/);
     assert.match(glusterScript, new RegExp(`volume set 'r3' 'user.heketi.id' '${v.id}'`));
     assert.match(glusterScript, /volume start 'r3'/);
@@ -39,7 +48,7 @@ describe("operations (fake executor): what the engine sends and what it records"
     assert.equal(destroys.length, 3, "each node's bricks are destroyed");
     const [op] = engine.ledger.listOperations();
     assert.equal(op.status, "rolled-back");
-    assert.deepEqual(engine.ledger.listSteps(op.id).map((s) => `${s.name}:${s.status}`), ["create bricks:done", "gluster volume create and start:failed", "rollback:compensated"]);
+    assert.deepEqual(engine.ledger.listSteps(op.id).map((s) => `${s.name}:${s.status}`), ["check the name is free in gluster:done", "create bricks:done", "gluster volume create and start:failed", "rollback:compensated"]);
   });
 
   it("refuses a hostile volume name before any command is built", async function () {
@@ -80,9 +89,40 @@ describe("operations (fake executor): what the engine sends and what it records"
     assert.match(gl[1], /volume rebalance 'r3' start/);
   });
 
-  it("deletes a volume only if gluster still knows it (the delete is idempotent)", async function () {
+  it("refuses to create over a gluster volume of the same name it did not make, builds nothing and leaves that volume alone", async function () {
+    const { engine, fake } = seeded();
+    fake.on(/volume info 'data' --xml/, { stdout: volumeInfoXml("data", null) });
+    await assert.rejects(engine.createVolume({ name: "data", sizeGiB: 1 }), /a gluster volume named data already exists on the nodes and is not in this ledger/);
+    assert.equal(fake.runs.filter((r) => /lvcreate|volume (stop|delete)/.test(r.script)).length, 0, "no brick built, the foreign volume neither stopped nor deleted");
+    assert.equal(engine.ledger.listVolumes().length, 0);
+    for (const d of engine.ledger.listDevices()) assert.equal(d.usedKiB, 0);
+  });
+
+  it("a rollback or delete never stops or deletes a gluster volume that is not this one, whatever its name", async function () {
     const { engine, fake } = seeded();
     const v = await engine.createVolume({ name: "r3", sizeGiB: 1 });
+    fake.on(/volume info 'r3' --xml/, { stdout: volumeInfoXml("r3", "f".repeat(32)) }); // another volume now has the name
+    fake.runs.length = 0;
+    await engine.deleteVolume(v.id);
+    assert.equal(fake.runs.filter((r) => /volume (stop|delete)/.test(r.script)).length, 0);
+    assert.equal(fake.runs.filter((r) => r.script.includes("lvremove")).length, 3, "its own bricks are still torn down");
+  });
+
+  it("two deletes of one volume at once give its space back once", async function () {
+    const { engine } = seeded();
+    const v = await engine.createVolume({ name: "r3", sizeGiB: 1 });
+    await Promise.allSettled([engine.deleteVolume(v.id), engine.deleteVolume(v.id)]);
+    assert.equal(engine.ledger.findVolume(v.id), undefined);
+    for (const d of engine.ledger.listDevices()) {
+      assert.equal(d.usedKiB, 0, `device ${d.path}: used`);
+      assert.equal(d.freeKiB, d.totalKiB, `device ${d.path}: free`);
+    }
+  });
+
+  it("deletes a volume only if gluster still knows it as this one (the delete is idempotent)", async function () {
+    const { engine, fake } = seeded();
+    const v = await engine.createVolume({ name: "r3", sizeGiB: 1 });
+    fake.on(/volume info 'r3' --xml/, { stdout: volumeInfoXml("r3", v.id) });
     fake.runs.length = 0;
     await engine.deleteVolume(v.id);
     const [gl] = fake.runs.filter((r) => r.script.includes("volume delete"));
