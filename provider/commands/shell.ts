@@ -211,28 +211,49 @@ export function fileHasLine(line: string, file: string): ShellLine {
   return mint(`grep -qxF -e ${quote(line)} ${quote(file)}`);
 }
 
-/** Append `line` to `file` unless it is already there (idempotent). */
+/**
+ * The lock every edit of a file on a node takes (flock(1), on tmpfs: gone at reboot): edits from
+ * concurrent operations, processes and hosts' engines run one at a time, so no read-modify-write ever
+ * starts from a copy another edit is about to replace.
+ */
+export const EDIT_LOCK = "/run/lock/pgfs-edit.lock";
+
+/** Run `body` holding the edit lock (waits up to 120 s, then fails). */
+export function underEditLock(...body: ShellLine[]): ShellLine {
+  return mint(`{ flock -w 120 9; ${body.join("; ")}; } 9>>${quote(EDIT_LOCK)}`);
+}
+
+/**
+ * Replace `file` with what `produce` prints, atomically: a new temp file beside it (same mode and
+ * owner: `cp -p`), synced, renamed over it. A reader or a crash sees the old file or the new one,
+ * never a half-written or empty one.
+ */
+function replaceFile(file: string, produce: string): string {
+  const f = quote(file);
+  return `pgfs_tmp=$(mktemp ${quote(`${file}.pgfs-`)}XXXXXX); cp -p ${f} "$pgfs_tmp"; ${produce} > "$pgfs_tmp"; sync "$pgfs_tmp"; mv -f "$pgfs_tmp" ${f}`;
+}
+
+/** Append `line` to `file` unless it is already there (idempotent), as one atomic replacement under the edit lock. */
 export function ensureLineInFile(line: string, file: string): ShellLine {
-  return unless(fileHasLine(line, file), appendLineToFile(line, file));
+  if (/[\n\r]/.test(line)) throw new Error("ensureLineInFile: the line must not contain a newline");
+  const f = quote(file);
+  const produce = `{ cat ${f}; if [ -s ${f} ] && [ -n "$(tail -c 1 ${f})" ]; then echo; fi; printf '%s\\n' ${quote(line)}; }`;
+  return underEditLock(unless(fileHasLine(line, file), mint(replaceFile(file, produce))));
 }
 
 /**
  * Drop every line of a whitespace-separated table file (fstab, mtab) whose field `field`
  * equals `value` exactly (comment lines are kept), keeping a copy as `file<backupSuffix>`; does nothing (no backup, no
- * rewrite) when no line matches. The file is rewritten in place (same inode, same mode).
+ * rewrite) when no line matches. Under the edit lock; the file is replaced atomically (same mode and owner).
  */
 export function removeTableLines(file: string, field: number, value: string, backupSuffix = ".save"): ShellLine {
   if (!Number.isSafeInteger(field) || field < 1) throw new Error("removeTableLines: field is a 1-based column");
   if (/[\n\r]/.test(value) || value === "") throw new Error("removeTableLines: value must be one non-empty line");
   const f = quote(file);
-  const tmp = quote(`${file}.pgfs-tmp`);
   const env = `PGFS_MATCH=${quote(value)}`;
   const found = quote(`!/^[ \\t]*#/ && $${field} == ENVIRON["PGFS_MATCH"] { found = 1 } END { exit !found }`);
   const keep = quote(`/^[ \\t]*#/ || $${field} != ENVIRON["PGFS_MATCH"]`);
-  return mint(
-    `if ${env} awk ${found} ${f}; then cp -p ${f} ${quote(file + backupSuffix)}; ` +
-      `${env} awk ${keep} ${f} > ${tmp}; cat ${tmp} > ${f}; rm -f ${tmp}; fi`,
-  );
+  return underEditLock(mint(`if ${env} awk ${found} ${f}; then cp -p ${f} ${quote(file + backupSuffix)}; ${replaceFile(file, `${env} awk ${keep} ${f}`)}; fi`));
 }
 
 /** Exit 0 iff the command's whole stdout, trimmed, equals `expected`. */

@@ -137,6 +137,31 @@ describe("engine on the lab: volumes on real GlusterFS nodes", function () {
     await assert.rejects(engine.removeDevice(withBricks.id), ConflictError);
   });
 
+  it("refuses to create over a gluster volume it did not make, and that volume survives untouched", async function () {
+    const l = lab.nodes[0];
+    await onNode(l, `mkdir -p /srv/handmade && gluster --mode=script volume create handmade ${l.storageAddress}:/srv/handmade/brick force && gluster --mode=script volume start handmade`);
+    try {
+      await assert.rejects(engine.createVolume({ name: "handmade", sizeGiB: 1 }), /a gluster volume named handmade already exists on the nodes and is not in this ledger/);
+      assert.match(await onNode(l, "gluster --mode=script volume info handmade"), /Status: Started/);
+      assert.equal(engine.ledger.findVolumeByName(clusterId, "handmade"), undefined);
+    } finally {
+      await onNode(l, "gluster --mode=script volume stop handmade force; gluster --mode=script volume delete handmade; rm -rf /srv/handmade");
+    }
+  });
+
+  it("creates and deletes at once on the same nodes: every fstab line that should stay stays, none that should go is left", async function () {
+    const [a, b] = await Promise.all(["cc1", "cc2"].map((name) => engine.createVolume({ name, sizeGiB: 1 })));
+    const results = await Promise.allSettled([engine.deleteVolume(a.id), engine.deleteVolume(b.id), engine.createVolume({ name: "cc3", sizeGiB: 1 }), engine.createVolume({ name: "cc4", sizeGiB: 1 })]);
+    assert.deepEqual(results.map((r) => r.status), ["fulfilled", "fulfilled", "fulfilled", "fulfilled"], JSON.stringify(results.filter((r) => r.status === "rejected")));
+    for (const n of nodes) {
+      const want = engine.ledger.listVolumes(clusterId).flatMap((v) => engine.ledger.listBricks(v.id)).filter((x) => x.nodeId === n.id).map((x) => x.path.replace(/\/brick$/, "")).sort();
+      const fstab = (await onNode(labNode(n), "awk '$2 ~ /^\\/var\\/lib\\/heketi\\/mounts\\// { print $2 }' /etc/fstab")).split("\n").filter(Boolean).sort();
+      assert.deepEqual(fstab, want, `${n.manageHost}: fstab holds exactly the live bricks`);
+      assert.match(await onNode(labNode(n), "head -c 200 /etc/fstab"), /\S/, "and the node's own lines");
+    }
+    for (const name of ["cc3", "cc4"]) await engine.deleteVolume(engine.ledger.findVolumeByName(clusterId, name)!.id);
+  });
+
   it("deletes every volume and leaves no brick, thin pool, mount, fstab line or gluster volume behind", async function () {
     const t0 = Date.now();
     const before = engine.executor.roundTrips();

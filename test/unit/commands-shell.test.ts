@@ -273,7 +273,28 @@ describe("Shell is a boundary: editing fstab-like files", () => {
     assert.equal(fs.readFileSync(fstab, "utf8"), `/dev/vda / ext4 defaults 0 1\n${neighbour}\n${comment}\n`);
     assert.equal(fs.readFileSync(`${fstab}.save`, "utf8"), before);
     assert.equal(fs.statSync(fstab).mode & 0o777, 0o640);
-    assert.equal(fs.existsSync(`${fstab}.pgfs-tmp`), false);
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes(".pgfs-")), [], "no temp file left");
+  });
+
+  it("concurrent removals and additions on one node keep every line they should, and never leave the file empty", async () => {
+    const { execFile } = await import("node:child_process");
+    const run = (text: string) => new Promise<void>((ok, ko) => execFile("bash", ["-c", text], (e) => (e ? ko(e) : ok())));
+    const base = "/dev/vda / ext4 defaults 0 1\nproc /proc proc defaults 0 0\n";
+    const entry = (round: number, i: number) => `/dev/mapper/vg_x-brick_${round}_${i} /var/lib/heketi/mounts/vg_x/brick_${round}_${i} xfs rw 1 2`;
+    const rounds = 40;
+    for (let round = 0; round < rounds; round++) {
+      const old = [0, 1, 2, 3].map((i) => entry(round, i));
+      fs.writeFileSync(fstab, base + old.join("\n") + "\n");
+      const added = [4, 5, 6, 7].map((i) => entry(round, i));
+      await Promise.all([
+        ...old.map((l) => run(script([removeTableLines(fstab, 2, l.split(" ")[1])]))),
+        ...added.map((l) => run(script([ensureLineInFile(l, fstab)]))),
+      ]);
+      const lines = fs.readFileSync(fstab, "utf8").split("\n").filter(Boolean);
+      assert.deepEqual(lines.slice(0, 2), base.split("\n").filter(Boolean), `round ${round}: the node's own lines stay first`);
+      assert.deepEqual(lines.slice(2).sort(), [...added].sort(), `round ${round}: exactly the added lines remain`);
+    }
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes(".pgfs-")), [], "no temp file left");
   });
 
   it("removing a mount point that is not there changes nothing and writes no backup", () => {

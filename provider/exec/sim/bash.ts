@@ -450,8 +450,17 @@ class Interpreter {
     const fds: Record<number, (s: string) => void> = { 1: io.out, 2: io.err };
     const files: Array<{ path: string; buf: string[] }> = [];
     for (const r of redirs) {
-      if (r.fd !== 1 && r.fd !== 2) throw new Unrecognised(this.at, `redirection of fd ${r.fd}`, "only stdout and stderr can be redirected in the simulator");
       const target = this.expand(r.target);
+      if (r.fd > 2) {
+        // a lock file held open for flock(1): opened (created), never written; scripts are atomic here anyway
+        if (r.op !== ">>") throw new Unrecognised(this.at, `${r.fd}${r.op}${target}`, "only `N>>FILE` (a lock file for flock) is simulated for fds above 2");
+        const msg = this.host.writeFile(target, "", true);
+        if (msg !== undefined) {
+          io.err(`bash: ${target}: ${msg}\n`);
+          return 1;
+        }
+        continue;
+      }
       if (r.op === ">&") {
         const from = fds[Number(target)];
         if (!/^[12]$/.test(target) || !from) throw new Unrecognised(this.at, `${r.fd}>&${target}`, "only 1>&2 and 2>&1 are simulated");

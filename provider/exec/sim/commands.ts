@@ -211,6 +211,33 @@ const COREUTILS: Record<string, Handler> = {
   },
   grep,
   awk,
+  flock: (a) => {
+    // scripts run one at a time in the simulator: taking the edit lock always succeeds at once
+    if (a.length !== 3 || a[0] !== "-w" || !/^\d+$/.test(a[1]) || !/^[3-9]$/.test(a[2])) unknown("flock: only `flock -w SECONDS FD` is simulated");
+    return "";
+  },
+  mktemp: (a, c) => {
+    const [template, extra] = a;
+    if (!template || extra !== undefined || !/X{6}$/.test(template)) unknown("mktemp: only `mktemp TEMPLATEXXXXXX` is simulated");
+    const path = template.replace(/X{6}$/, Math.random().toString(36).slice(2, 8).padEnd(6, "0"));
+    const err = c.node.host.writeFile(path, "", false);
+    if (err) fail(1, `mktemp: failed to create file via template '${template}': ${err}`);
+    return `${path}\n`;
+  },
+  sync: (a) => {
+    if (a.length > 1) unknown("sync: only `sync [FILE]` is simulated");
+    return "";
+  },
+  mv: (a, c) => {
+    const p = parseOptions("mv", a, { "-f": "flag" });
+    const [from, to] = positional("mv", p, 2);
+    const t = c.node.host.readFile(from);
+    if (t === undefined) fail(1, `mv: cannot stat '${from}': No such file or directory`);
+    const err = c.node.host.writeFile(to, t, false);
+    if (err) fail(1, `mv: cannot move '${from}' to '${to}': ${err}`);
+    c.node.host.removeFile(from);
+    return "";
+  },
   find: (a, c) => {
     // only the brick-root listing of provider/operations/rebuild.ts: find ROOT -mindepth 3 -maxdepth 3 -name brick -printf '%G %p\n'
     const [root, ...rest] = a;

@@ -136,7 +136,7 @@ export class SimHost {
   constructor(o: HostOptions) {
     this.manageHost = o.manageHost;
     this.deviceSizeKiB = o.deviceSizeKiB;
-    for (const d of ["/", "/dev", "/dev/mapper", "/etc", "/proc", "/sys", "/run", "/tmp", "/mnt", "/var", "/var/lib", "/var/lib/glusterd"]) this.dirs.set(d, {});
+    for (const d of ["/", "/dev", "/dev/mapper", "/etc", "/proc", "/sys", "/run", "/run/lock", "/tmp", "/mnt", "/var", "/var/lib", "/var/lib/glusterd"]) this.dirs.set(d, {});
     const root = o.rootDisk;
     if (root) {
       this.disks.set(root, { path: root, sizeKiB: 20 * KIB_PER_GIB, readOnly: false, signatures: [{ type: "ext4", offset: "0x438", uuid: randomUUID(), label: null }], pv: null });
