@@ -23,6 +23,7 @@ describe("Pulumi on the lab: the quickstart, end to end", function () {
   this.timeout(30 * 60_000);
   let lab: LabDescription;
   let stack: Stack;
+  let clone: Stack;
   let stateDir: string;
   const timings: Record<string, number> = {};
   const program = { projectName: "glusterfs-quickstart", stackName: "e2e", program: async () => quickstart() };
@@ -93,7 +94,7 @@ describe("Pulumi on the lab: the quickstart, end to end", function () {
   it("a fresh clone (no ledger) previews no changes, then applies the expand in place: a new brick set on every node", async function () {
     const moved = stack;
     await moved.removeConfig("quickstart:volumeSizeGiB"); // the committed config: the size the stack has
-    stack = await stackFromFolder(moved, program, stateDir, folder("clone"));
+    stack = clone = await stackFromFolder(moved, program, stateDir, folder("clone"));
     assert.ok(!fs.existsSync(ledgerIn(folder("clone"))));
     const pre = await stack.preview();
     assert.deepEqual(Object.keys(pre.changeSummary), ["same"]);
@@ -114,6 +115,7 @@ describe("Pulumi on the lab: the quickstart, end to end", function () {
     assert.deepEqual(Object.keys((await moved.preview()).changeSummary), ["same"]);
     const ref = await moved.refresh();
     assert.deepEqual(Object.keys(ref.summary.resourceChanges ?? {}).filter((k) => k !== "same"), []);
+    stack = moved; // the story goes on in the moved folder
   });
 
   it("preview of a smaller size fails with the reason, and nothing changes", async function () {
@@ -123,7 +125,7 @@ describe("Pulumi on the lab: the quickstart, end to end", function () {
     await setConfig("volumeSizeGiB", "2");
   });
 
-  it("refresh sees a volume deleted by hand, and the next up makes it again", async function () {
+  it("in the moved folder, refresh sees a volume deleted by hand, and the next up makes it again", async function () {
     await onNode(lab.nodes[1], "gluster --mode=script volume stop data force && gluster --mode=script volume delete data");
     const ref = await stack.refresh();
     assert.equal(ref.summary.resourceChanges?.delete, 1, JSON.stringify(ref.summary.resourceChanges));
@@ -156,6 +158,7 @@ describe("Pulumi on the lab: the quickstart, end to end", function () {
   });
 
   it("destroy from a clone whose ledger was deleted leaves the nodes clean", async function () {
+    stack = clone;
     fs.rmSync(path.join(folder("clone"), ".pulumi-glusterfs"), { recursive: true, force: true });
     const t0 = Date.now();
     const r = await stack.destroy();
