@@ -191,7 +191,7 @@ describe("heketi db export/import: migrating a real Heketi (heketi + heketi-cli 
     await s.engine.createVolume({ name: "settled", sizeGiB: 1 });
     const toExpand = await s.engine.createVolume({ name: "growing", sizeGiB: 1 });
     const toDelete = await s.engine.createVolume({ name: "leaving", sizeGiB: 1 });
-    s.fake.on(/lvcreate/, hang).on(/volume delete/, hang);
+    s.fake.on(/lvcreate/, hang).on(/volume info 'leaving'/, hang);
     for (const p of [
       s.engine.createVolume({ name: "creating", sizeGiB: 1 }),
       s.engine.expandVolume(toExpand.id, 1),
