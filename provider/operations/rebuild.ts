@@ -336,10 +336,15 @@ export async function rebuildCluster(ctx: OpContext, pool: DeclaredPool): Promis
     id: d.nodeId, clusterId: pool.clusterId, manageHost: d.manageHostname, storageHost: d.storageHostname, zone: d.zone, tags: d.tags, ssh: d.ssh, state: "online", opId: null, createdAt: "",
   }));
   for (const n of ctx.ledger.listNodes(pool.clusterId)) if (!targets.some((t) => t.id === n.id)) targets.push(n);
+  const t0 = Date.now();
   const facts = await gatherFacts(ctx, targets);
   for (const f of facts) if (!f.answered) ctx.log(`node ${targets.find((t) => t.id === f.nodeId)?.manageHost} did not answer (${f.error}): its rows stay as the ledger has them`);
   const plan = planRebuild(ctx.ledger, pool, facts);
   for (const w of plan.warnings) ctx.log(w);
   applyRebuild(ctx.ledger, plan);
+  const answered = facts.filter((f) => f.answered).length;
+  ctx.log(
+    `ledger ${ctx.ledger.file} brought in line with the nodes (${answered} of ${targets.length} answered, ${plan.volumes.length} volume(s)) in ${((Date.now() - t0) / 1000).toFixed(1)}s`,
+  );
   return plan;
 }
