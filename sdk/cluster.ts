@@ -145,7 +145,8 @@ export class GlusterCluster extends pulumi.dynamic.Resource {
           : pulumi.output({ nodeId, manageHostname, storageHostname, zone, tags, ssh }),
       ),
     );
-    return pulumi.all([this.id, pulumi.all(nodes)]).apply(([clusterId, ns]) => ({ clusterId, nodes: ns }));
+    // kept as a secret only so that `preview --diff` prints one line for it, not the whole pool
+    return pulumi.secret(pulumi.all([this.id, pulumi.all(nodes)]).apply(([clusterId, ns]) => ({ clusterId, nodes: ns })));
   }
 }
 

@@ -42,7 +42,7 @@ export class Device extends pulumi.dynamic.Resource {
         usedKiB: undefined,
         state: undefined,
       },
-      { ...opts, additionalSecretOutputs: ["connection"] },
+      { ...opts, additionalSecretOutputs: ["connection", "pool"] },
       "glusterfs",
       "Device",
     );

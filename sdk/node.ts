@@ -50,7 +50,7 @@ export class Node extends pulumi.dynamic.Resource {
         nodeId: undefined,
         state: undefined,
       },
-      { ...opts, additionalSecretOutputs: ["connection"] },
+      { ...opts, additionalSecretOutputs: ["connection", "pool"] },
       "glusterfs",
       "Node",
     );

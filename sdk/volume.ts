@@ -67,7 +67,7 @@ export class Volume extends pulumi.dynamic.Resource {
         brickCount: undefined,
         status: undefined,
       },
-      { ...opts, additionalSecretOutputs: ["connection"] },
+      { ...opts, additionalSecretOutputs: ["connection", "pool"] },
       "glusterfs",
       "Volume",
     );

@@ -46,17 +46,42 @@ export function engineFor(c: EngineConnection): Promise<Engine> {
  * the pool on `destroy`). So a moved folder, a fresh clone or a CI runner starts from what is true.
  */
 class Truth {
-  private readonly asked = new Map<string, Set<string>>();
+  /** per cluster: the nodes whose holdings the ledger reflects (asked, or added by this process) */
+  private readonly known = new Map<string, Set<string>>();
+  private readonly running = new Map<string, Promise<void>>();
   private readonly last = new Map<string, RebuildPlan>();
 
   constructor(private readonly engine: Engine) {}
 
+  /** Rebuild when the pool names a node not known yet; calls that arrive meanwhile wait for the same rebuild. */
   async sync(pool: DeclaredPool): Promise<void> {
-    const asked = this.asked.get(pool.clusterId);
-    if (asked && pool.nodes.every((n) => asked.has(n.nodeId))) return;
-    const plan = await this.engine.rebuildCluster(pool);
-    this.asked.set(pool.clusterId, new Set([...(asked ?? []), ...pool.nodes.map((n) => n.nodeId)]));
-    this.last.set(pool.clusterId, plan);
+    const known = this.known.get(pool.clusterId);
+    const fresh = pool.nodes.filter((n) => !known?.has(n.nodeId));
+    // every node is known: wait for a rebuild under way (its failure is the failure of the calls that needed it)
+    if (known && !fresh.length) return this.running.get(pool.clusterId)?.catch(() => undefined);
+    const set = known ?? new Set<string>();
+    for (const n of fresh) set.add(n.nodeId);
+    this.known.set(pool.clusterId, set);
+    const before = this.running.get(pool.clusterId) ?? Promise.resolve();
+    const run = before
+      .catch(() => undefined)
+      .then(() => this.engine.rebuildCluster(pool))
+      .then(
+        (plan) => void this.last.set(pool.clusterId, plan),
+        (err) => {
+          for (const n of fresh) set.delete(n.nodeId); // not asked after all: the next call tries again
+          throw err;
+        },
+      );
+    this.running.set(pool.clusterId, run);
+    return run;
+  }
+
+  /** A cluster or node this process created: the ledger already holds what is on it (nothing, then what we did). */
+  learned(clusterId: string, nodeId?: string): void {
+    const set = this.known.get(clusterId) ?? new Set<string>();
+    if (nodeId) set.add(nodeId);
+    this.known.set(clusterId, set);
   }
 
   /**
@@ -137,6 +162,7 @@ function backend(engine: Engine): StorageBackend<EngineClusterInputs, EngineNode
     cluster: {
       async create(i) {
         const c = engine.createCluster({ name: i.name, file: i.file, block: i.block });
+        truth.learned(c.id);
         return { id: c.id, outs: { ...i, ledgerPath: i.connection.ledgerPath, clusterId: c.id } };
       },
       async read(id, p) {
@@ -163,6 +189,7 @@ function backend(engine: Engine): StorageBackend<EngineClusterInputs, EngineNode
       async create(i) {
         await sync(poolOf(i));
         const n = await engine.addNode({ clusterId: i.clusterId, manageHostname: i.manageHostname, storageHostname: i.storageHostname, zone: i.zone, tags: i.tags, ssh: i.ssh });
+        truth.learned(i.clusterId, n.id);
         return { id: n.id, outs: { ...i, nodeId: n.id, state: n.state } };
       },
       async read(id, p) {
