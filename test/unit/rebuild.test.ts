@@ -24,6 +24,15 @@ async function built() {
   return { sim, engine, clusterId: cluster.id };
 }
 
+/** A 1 GiB volume `data`, then deleted in gluster by hand (its bricks stay on the nodes). */
+async function dataVolumeDeletedByHand(a: Awaited<ReturnType<typeof built>>) {
+  const v = await a.engine.createVolume({ name: "data", sizeGiB: 1, clusters: [a.clusterId] });
+  const node = a.engine.ledger.listNodes(a.clusterId)[0];
+  const t = { host: node.manageHost, port: 22, user: "root", sudo: false, privateKey: "k" };
+  assert.equal((await a.sim.run(t, "gluster --mode=script volume stop data force\ngluster --mode=script volume delete data\n")).code, 0);
+  return v;
+}
+
 /** The pool as a program declares it (what the SDK hands the providers). */
 function declared(ledger: Ledger, clusterId: string): DeclaredPool {
   return {
@@ -111,10 +120,7 @@ describe("the ledger is a cache of the nodes: rebuilt from them in any checkout"
 
   it("a volume deleted by hand in gluster keeps its row while its bricks are on the nodes", async function () {
     const a = await built();
-    const v = await a.engine.createVolume({ name: "data", sizeGiB: 1, clusters: [a.clusterId] });
-    const node = a.engine.ledger.listNodes(a.clusterId)[0];
-    const t = { host: node.manageHost, port: 22, user: "root", sudo: false, privateKey: "k" };
-    assert.equal((await a.sim.run(t, "gluster --mode=script volume stop data force\ngluster --mode=script volume delete data\n")).code, 0);
+    const v = await dataVolumeDeletedByHand(a);
     await a.engine.rebuildCluster(declared(a.engine.ledger, a.clusterId));
     assert.ok(a.engine.ledger.findVolume(v.id), "the bricks are still there: the next create of that name cleans them");
     assert.equal((await a.engine.inspectVolume(v.id))?.existsInGluster, false);
@@ -122,10 +128,7 @@ describe("the ledger is a cache of the nodes: rebuilt from them in any checkout"
 
   it("in a fresh clone, the bricks of a volume deleted by hand are recorded under its id and cleaned by the next create of its name", async function () {
     const a = await built();
-    const v = await a.engine.createVolume({ name: "data", sizeGiB: 1, clusters: [a.clusterId] });
-    const node = a.engine.ledger.listNodes(a.clusterId)[0];
-    const t = { host: node.manageHost, port: 22, user: "root", sudo: false, privateKey: "k" };
-    assert.equal((await a.sim.run(t, "gluster --mode=script volume stop data force\ngluster --mode=script volume delete data\n")).code, 0);
+    const v = await dataVolumeDeletedByHand(a);
 
     const clone = engineOn(a.sim);
     const plan = await clone.rebuildCluster(declared(a.engine.ledger, a.clusterId));
