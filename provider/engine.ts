@@ -194,8 +194,7 @@ export class Engine {
    * any recovery in progress, one at a time.
    */
   rebuildCluster(pool: DeclaredPool): Promise<RebuildPlan> {
-    const run = this.recovering.then(() => this.ctx.serialize(`rebuild:${pool.clusterId}`, () => rebuildCluster(this.ctx, pool)));
-    return run;
+    return this.recovering.then(() => this.ctx.serialize(`rebuild:${pool.clusterId}`, () => rebuildCluster(this.ctx, pool)));
   }
 
   inspectNode(id: string) {

@@ -200,9 +200,14 @@ export function withEnv(vars: Readonly<Record<string, string>>, line: ShellLine)
  * first, so the new line never glues onto the last one.
  */
 export function appendLineToFile(line: string, file: string): ShellLine {
-  if (/[\n\r]/.test(line)) throw new Error("appendLineToFile: the line must not contain a newline");
+  return mint(`{ ${lineAfterFile(line, file, "appendLineToFile")}; } >> ${quote(file)}`);
+}
+
+/** Commands printing `line` so that, written after `file`'s content, it stands on a line of its own. */
+function lineAfterFile(line: string, file: string, caller: string): string {
+  if (/[\n\r]/.test(line)) throw new Error(`${caller}: the line must not contain a newline`);
   const f = quote(file);
-  return mint(`{ if [ -s ${f} ] && [ -n "$(tail -c 1 ${f})" ]; then echo; fi; printf '%s\\n' ${quote(line)}; } >> ${f}`);
+  return `if [ -s ${f} ] && [ -n "$(tail -c 1 ${f})" ]; then echo; fi; printf '%s\\n' ${quote(line)}`;
 }
 
 /** Exit 0 iff `file` has a line equal to `line` (byte for byte). */
@@ -235,9 +240,7 @@ function replaceFile(file: string, produce: string): string {
 
 /** Append `line` to `file` unless it is already there (idempotent), as one atomic replacement under the edit lock. */
 export function ensureLineInFile(line: string, file: string): ShellLine {
-  if (/[\n\r]/.test(line)) throw new Error("ensureLineInFile: the line must not contain a newline");
-  const f = quote(file);
-  const produce = `{ cat ${f}; if [ -s ${f} ] && [ -n "$(tail -c 1 ${f})" ]; then echo; fi; printf '%s\\n' ${quote(line)}; }`;
+  const produce = `{ cat ${quote(file)}; ${lineAfterFile(line, file, "ensureLineInFile")}; }`;
   return underEditLock(unless(fileHasLine(line, file), mint(replaceFile(file, produce))));
 }
 

@@ -217,10 +217,11 @@ function backend(engine: Engine): StorageBackend<EngineClusterInputs, EngineNode
         return { id: d.id, outs: { ...i, deviceId: d.id, totalKiB: d.totalKiB, freeKiB: d.freeKiB, usedKiB: d.usedKiB } };
       },
       async read(id, p) {
-        await sync(poolOf(p));
+        const pool = poolOf(p);
+        await sync(pool);
         const live = await engine.inspectDevice(id);
         if (!live) {
-          truth.assertAbsent(poolOf(p)?.clusterId, "device", id);
+          truth.assertAbsent(pool?.clusterId, "device", id);
           return undefined;
         }
         return { props: { ...p, totalKiB: live.totalKiB, freeKiB: live.freeKiB, usedKiB: live.usedKiB, sizeOnNodeKiB: live.sizeOnNodeKiB } };
@@ -232,8 +233,9 @@ function backend(engine: Engine): StorageBackend<EngineClusterInputs, EngineNode
         return { ...olds, ...i, deviceId: id };
       },
       async delete(id, p) {
-        await sync(poolOf(p));
-        if (!engine.ledger.findDevice(id)) return truth.assertAbsent(poolOf(p)?.clusterId, "device", id);
+        const pool = poolOf(p);
+        await sync(pool);
+        if (!engine.ledger.findDevice(id)) return truth.assertAbsent(pool?.clusterId, "device", id);
         await engine.removeDevice(id);
       },
     },
@@ -245,11 +247,12 @@ function backend(engine: Engine): StorageBackend<EngineClusterInputs, EngineNode
         return { id: v.id, outs: volumeOuts(engine, i, v.id) };
       },
       async read(id, p) {
-        await sync(poolOf(p));
+        const pool = poolOf(p);
+        await sync(pool);
         if (typeof p.name === "string") engine.nameVanishedVolume(id, p.name);
         const live = await engine.inspectVolume(id);
         if (!live) {
-          truth.assertAbsent(poolOf(p)?.clusterId, "volume", id);
+          truth.assertAbsent(pool?.clusterId, "volume", id);
           return undefined;
         }
         if (!live.existsInGluster) return undefined;
@@ -266,8 +269,9 @@ function backend(engine: Engine): StorageBackend<EngineClusterInputs, EngineNode
         return volumeOuts(engine, i, id);
       },
       async delete(id, p) {
-        await sync(poolOf(p));
-        if (!engine.ledger.findVolume(id)) return truth.assertAbsent(poolOf(p)?.clusterId, "volume", id);
+        const pool = poolOf(p);
+        await sync(pool);
+        if (!engine.ledger.findVolume(id)) return truth.assertAbsent(pool?.clusterId, "volume", id);
         await engine.deleteVolume(id);
       },
     },

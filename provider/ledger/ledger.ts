@@ -156,12 +156,10 @@ export class Ledger {
   }
   /** Insert or overwrite a node row as given (rebuilding the ledger from the nodes). */
   putNode(n: NodeRow): void {
-    this.db
-      .prepare(
-        "INSERT INTO nodes(id, cluster_id, manage_host, storage_host, zone, tags, ssh, state, op_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?) " +
-          "ON CONFLICT(id) DO UPDATE SET cluster_id=excluded.cluster_id, manage_host=excluded.manage_host, storage_host=excluded.storage_host, zone=excluded.zone, tags=excluded.tags, ssh=excluded.ssh, state=excluded.state, op_id=excluded.op_id",
-      )
-      .run(n.id, n.clusterId, n.manageHost, n.storageHost, n.zone, j(n.tags), j(n.ssh), n.state, n.opId, n.createdAt);
+    this.stmt(
+      "INSERT INTO nodes(id, cluster_id, manage_host, storage_host, zone, tags, ssh, state, op_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?) " +
+        "ON CONFLICT(id) DO UPDATE SET cluster_id=excluded.cluster_id, manage_host=excluded.manage_host, storage_host=excluded.storage_host, zone=excluded.zone, tags=excluded.tags, ssh=excluded.ssh, state=excluded.state, op_id=excluded.op_id",
+    ).run(n.id, n.clusterId, n.manageHost, n.storageHost, n.zone, j(n.tags), j(n.ssh), n.state, n.opId, n.createdAt);
   }
   deleteNode(id: string): void {
     this.stmt("DELETE FROM nodes WHERE id = ?").run(id);
@@ -198,13 +196,11 @@ export class Ledger {
   }
   /** Insert or overwrite a device row as given (rebuilding the ledger from the nodes). */
   putDevice(d: DeviceRow): void {
-    this.db
-      .prepare(
-        "INSERT INTO devices(id, node_id, path, state, total_kib, free_kib, used_kib, extent_kib, pv_uuid, tags, op_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) " +
-          "ON CONFLICT(id) DO UPDATE SET node_id=excluded.node_id, path=excluded.path, state=excluded.state, total_kib=excluded.total_kib, free_kib=excluded.free_kib, used_kib=excluded.used_kib, " +
-          "extent_kib=excluded.extent_kib, pv_uuid=excluded.pv_uuid, tags=excluded.tags, op_id=excluded.op_id",
-      )
-      .run(d.id, d.nodeId, d.path, d.state, d.totalKiB, d.freeKiB, d.usedKiB, d.extentKiB, d.pvUuid, j(d.tags), d.opId, d.createdAt);
+    this.stmt(
+      "INSERT INTO devices(id, node_id, path, state, total_kib, free_kib, used_kib, extent_kib, pv_uuid, tags, op_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) " +
+        "ON CONFLICT(id) DO UPDATE SET node_id=excluded.node_id, path=excluded.path, state=excluded.state, total_kib=excluded.total_kib, free_kib=excluded.free_kib, used_kib=excluded.used_kib, " +
+        "extent_kib=excluded.extent_kib, pv_uuid=excluded.pv_uuid, tags=excluded.tags, op_id=excluded.op_id",
+    ).run(d.id, d.nodeId, d.path, d.state, d.totalKiB, d.freeKiB, d.usedKiB, d.extentKiB, d.pvUuid, j(d.tags), d.opId, d.createdAt);
   }
   /** Move `kib` from free to used (negative: give it back). */
   reserveOnDevice(id: string, kib: number): void {
@@ -226,13 +222,11 @@ export class Ledger {
   }
   /** Insert or overwrite a volume row as given (rebuilding the ledger from the nodes). */
   putVolume(v: VolumeRow): void {
-    this.db
-      .prepare(
-        "INSERT INTO volumes(id, cluster_id, name, size_gib, durability, gid, snapshot_factor, snapshot_enable, options, state, op_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) " +
-          "ON CONFLICT(id) DO UPDATE SET cluster_id=excluded.cluster_id, name=excluded.name, size_gib=excluded.size_gib, durability=excluded.durability, gid=excluded.gid, " +
-          "snapshot_factor=excluded.snapshot_factor, snapshot_enable=excluded.snapshot_enable, options=excluded.options, state=excluded.state, op_id=excluded.op_id",
-      )
-      .run(v.id, v.clusterId, v.name, v.sizeGiB, j(v.durability), v.gid, v.snapshotFactor, v.snapshotEnable ? 1 : 0, j(v.options), v.state, v.opId, v.createdAt);
+    this.stmt(
+      "INSERT INTO volumes(id, cluster_id, name, size_gib, durability, gid, snapshot_factor, snapshot_enable, options, state, op_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) " +
+        "ON CONFLICT(id) DO UPDATE SET cluster_id=excluded.cluster_id, name=excluded.name, size_gib=excluded.size_gib, durability=excluded.durability, gid=excluded.gid, " +
+        "snapshot_factor=excluded.snapshot_factor, snapshot_enable=excluded.snapshot_enable, options=excluded.options, state=excluded.state, op_id=excluded.op_id",
+    ).run(v.id, v.clusterId, v.name, v.sizeGiB, j(v.durability), v.gid, v.snapshotFactor, v.snapshotEnable ? 1 : 0, j(v.options), v.state, v.opId, v.createdAt);
   }
   findVolume(id: string): VolumeRow | undefined {
     const r = this.stmt("SELECT * FROM volumes WHERE id = ?").get(id) as Record<string, unknown> | undefined;

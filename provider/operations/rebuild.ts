@@ -15,7 +15,7 @@
  */
 import * as G from "../commands/gluster";
 import * as L from "../commands/lvm";
-import { HEKETI_MOUNT_ROOT, parseBrickPath, thinPoolName } from "../commands/layout";
+import { brickPath, HEKETI_MOUNT_ROOT, lvName, parseBrickPath, thinPoolName } from "../commands/layout";
 import { durabilityOf, GlusterVolumeInfo, LvRow, parsePoolListXml, parsePvsReport, parseVgsReport, parseLvsReport, parseVolumeInfoXml, PvRow, VgRow } from "../commands/parsers";
 import { ignoreFailure, script, section, sh, splitSections } from "../commands/shell";
 import type { BrickRow, DeviceRow, Ledger, NodeRow, VolumeRow } from "../ledger/ledger";
@@ -180,7 +180,7 @@ export function planRebuild(ledger: Ledger, pool: DeclaredPool, facts: NodeFacts
     for (const v of ledger.listVolumes(pool.clusterId)) {
       if (live.has(v.id) || busy.has(v.id)) continue;
       // gone from gluster: keep the row while its bricks are still on the nodes (the next create of that name cleans them)
-      const bricksLeft = ledger.listBricks(v.id).some((b) => { const l = lvsOf.get(b.deviceId); return !l || l.lvs.has(`brick_${b.id}`); });
+      const bricksLeft = ledger.listBricks(v.id).some((b) => { const l = lvsOf.get(b.deviceId); return !l || l.lvs.has(lvName(b.id)); });
       if (!bricksLeft) goneVolumes.push(v.id);
     }
   }
@@ -195,11 +195,11 @@ export function planRebuild(ledger: Ledger, pool: DeclaredPool, facts: NodeFacts
     for (const [deviceId, l] of lvsOf) {
       for (const lv of l.lvs.values()) {
         const { brick, volume } = lv.pgfs;
-        if (!lv.isThinVolume || !brick || !volume || lv.lvName !== `brick_${brick}` || live.has(volume) || ledger.findVolume(volume)) continue;
+        if (!lv.isThinVolume || !brick || !volume || lv.lvName !== lvName(brick) || live.has(volume) || ledger.findVolume(volume)) continue;
         const pool = lv.poolLv ? l.lvs.get(lv.poolLv) : undefined;
         const list = orphans.get(volume) ?? [];
         list.push({
-          id: brick, volumeId: volume, deviceId, nodeId: l.node, path: `${HEKETI_MOUNT_ROOT}/vg_${deviceId}/brick_${brick}/brick`, sizeKiB: lv.sizeKiB ?? 0,
+          id: brick, volumeId: volume, deviceId, nodeId: l.node, path: brickPath(deviceId, brick), sizeKiB: lv.sizeKiB ?? 0,
           tpKiB: pool?.sizeKiB ?? 0, metaKiB: pool?.metadataSizeKiB ?? 0, setIndex: 0, position: list.length, subtype: "data", state: "ready", opId: null,
           thinPool: !pool || pool.lvName === thinPoolName(brick) ? null : pool.lvName,
         });
@@ -237,12 +237,10 @@ export function planRebuild(ledger: Ledger, pool: DeclaredPool, facts: NodeFacts
     d.usedKiB = used;
     d.freeKiB = Math.max(0, d.totalKiB - used - foreign);
   }
-  const referenced = new Set([...bricksOn.keys()]);
-  const stillReferenced = goneDevices.filter((id) => referenced.has(id));
-  for (const id of stillReferenced) warnings.push(`device ${id}: gone from its node, but bricks of a volume still point at it`);
+  for (const id of goneDevices.filter((id) => bricksOn.has(id))) warnings.push(`device ${id}: gone from its node, but bricks of a volume still point at it`);
 
   const complete = glusterVolumes !== null && nodes.every((n) => byId.get(n.id)?.answered === true) && unresolved.length === 0;
-  return { clusterId: pool.clusterId, nodes, devices, goneDevices: goneDevices.filter((id) => !referenced.has(id)), volumes, goneVolumes, unresolved, complete, warnings };
+  return { clusterId: pool.clusterId, nodes, devices, goneDevices: goneDevices.filter((id) => !bricksOn.has(id)), volumes, goneVolumes, unresolved, complete, warnings };
 }
 
 function mapVolume(
@@ -268,7 +266,7 @@ function mapVolume(
     if (!f || !f.answered) return { why: `node ${node.manageHost} (holding brick ${b.name}) did not answer` };
     const dev = lvsOf.get(ids.deviceId);
     if (!dev || dev.node !== node.id) return { why: `brick ${b.name}: its volume group vg_${ids.deviceId} is not on ${node.manageHost}` };
-    const lv = dev.lvs.get(`brick_${ids.brickId}`);
+    const lv = dev.lvs.get(lvName(ids.brickId));
     const pool = lv?.poolLv ? dev.lvs.get(lv.poolLv) : undefined;
     if (!lv || !pool || lv.sizeKiB === null || pool.sizeKiB === null) return { why: `brick ${b.name}: its thin LV or pool is missing on ${node.manageHost}` };
     bricks.push({

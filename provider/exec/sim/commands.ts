@@ -152,6 +152,14 @@ function grep(args: string[], c: CommandContext): CommandResult {
   return { code: hits.length ? 0 : 1, stdout: p.flags.has("-q") ? "" : hits.map((l) => `${l}\n`).join(""), stderr: "" };
 }
 
+/** The file at `from` written to `to`, failing the way `tool` does. */
+function copyFile(c: CommandContext, from: string, to: string, cannotWrite: (err: string) => string, tool: string): void {
+  const t = c.node.host.readFile(from);
+  if (t === undefined) fail(1, `${tool}: cannot stat '${from}': No such file or directory`);
+  const err = c.node.host.writeFile(to, t, false);
+  if (err) fail(1, cannotWrite(err));
+}
+
 const COREUTILS: Record<string, Handler> = {
   test: (a, c) => ({ code: test(a, c.node.host), stdout: "", stderr: "" }),
   "[": (a, c) => {
@@ -180,12 +188,8 @@ const COREUTILS: Record<string, Handler> = {
     return p.pos.length ? out : c.stdin;
   },
   cp: (a, c) => {
-    const p = parseOptions("cp", a, { "-p": "flag" });
-    const [from, to] = positional("cp", p, 2);
-    const t = c.node.host.readFile(from);
-    if (t === undefined) fail(1, `cp: cannot stat '${from}': No such file or directory`);
-    const err = c.node.host.writeFile(to, t, false);
-    if (err) fail(1, `cp: cannot create regular file '${to}': ${err}`);
+    const [from, to] = positional("cp", parseOptions("cp", a, { "-p": "flag" }), 2);
+    copyFile(c, from, to, (err) => `cp: cannot create regular file '${to}': ${err}`, "cp");
     return "";
   },
   rm: (a, c) => {
@@ -229,12 +233,8 @@ const COREUTILS: Record<string, Handler> = {
     return "";
   },
   mv: (a, c) => {
-    const p = parseOptions("mv", a, { "-f": "flag" });
-    const [from, to] = positional("mv", p, 2);
-    const t = c.node.host.readFile(from);
-    if (t === undefined) fail(1, `mv: cannot stat '${from}': No such file or directory`);
-    const err = c.node.host.writeFile(to, t, false);
-    if (err) fail(1, `mv: cannot move '${from}' to '${to}': ${err}`);
+    const [from, to] = positional("mv", parseOptions("mv", a, { "-f": "flag" }), 2);
+    copyFile(c, from, to, (err) => `mv: cannot move '${from}' to '${to}': ${err}`, "mv");
     c.node.host.removeFile(from);
     return "";
   },
