@@ -1,5 +1,5 @@
 /**
- * REST API benchmark: our server (`serve --executor mock`, simulated nodes) against the real Heketi
+ * REST API benchmark: our server (`serve --executor sim`, simulated nodes) against the real Heketi
  * v10.3.0 (its mock executor), both as separate processes on loopback, same topology (3 nodes × 2
  * devices), same client (signed requests, a fresh JWT each, as Heketi's Go client does).
  *
@@ -13,7 +13,7 @@ import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { repoRoot } from "../provider/lab/paths";
+import { repoRoot } from "../devtools/lab/paths";
 import { freePort, heketiRequest, startHeketi, topologyOn } from "../test/support/heketi-server";
 
 const ADMIN = "pgfs-test-admin-secret"; // the keys of test/fixtures/heketi-mock.json, for both servers
@@ -35,7 +35,7 @@ async function startOurs(): Promise<Server> {
   const port = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
-    [path.join(repoRoot(), "dist", "provider", "cli", "main.js"), "serve", "--port", String(port), "--ledger", path.join(dir, "ledger.db"), "--admin-key", ADMIN, "--user-key", USER, "--executor", "mock"],
+    [path.join(repoRoot(), "dist", "provider", "cli", "main.js"), "serve", "--port", String(port), "--ledger", path.join(dir, "ledger.db"), "--admin-key", ADMIN, "--user-key", USER, "--executor", "sim"],
     { stdio: ["ignore", "ignore", "inherit"] },
   );
   const url = `http://127.0.0.1:${port}`;

@@ -6,8 +6,8 @@
  */
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { localInlineStack } from "../provider/automation/local-stack";
-import { repoRoot } from "../provider/lab/paths";
+import { localInlineStack } from "../devtools/automation/local-stack";
+import { repoRoot } from "../devtools/lab/paths";
 import { quickstart } from "./quickstart/program";
 import { clusterStack } from "./multi-cluster/program";
 

@@ -11,7 +11,7 @@ import { recover, RecoveryResult } from "./operations/recovery";
 import * as readback from "./operations/readback";
 import { DeclaredPool, rebuildCluster, RebuildPlan } from "./operations/rebuild";
 import * as states from "./operations/states";
-import * as topo from "./operations/topology-ops";
+import * as topo from "./operations/membership";
 import * as vol from "./operations/volume";
 
 export interface EngineOptions {

@@ -6,4 +6,4 @@ cd "$ROOT"
 . scripts/env.sh
 [ -x "$PGFS_NODE_BIN/node" ] && [ -d node_modules ] || bash scripts/setup-node.sh >&2
 [ -f dist/provider/cli/main.js ] || node node_modules/typescript/bin/tsc -p tsconfig.json
-exec node dist/provider/cli/main.js lab "$@"
+exec node dist/devtools/cli.js lab "$@"

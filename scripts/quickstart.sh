@@ -10,6 +10,6 @@ cd "$ROOT"
 bash scripts/setup-node.sh >/dev/null
 bash scripts/build-pulumi.sh
 node node_modules/typescript/bin/tsc -p tsconfig.json
-node dist/provider/cli/main.js lab up
+node dist/devtools/cli.js lab up
 action=${1:-up}; shift || true
 exec node dist/examples/run.js quickstart "$action" "$@"

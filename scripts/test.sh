@@ -12,6 +12,6 @@ phase build-pulumi bash scripts/build-pulumi.sh
 phase build-heketi bash scripts/build-heketi.sh
 phase build-contract bash scripts/build-contract.sh
 phase compile node node_modules/typescript/bin/tsc -p tsconfig.json
-if [ "${PGFS_KEEP_LAB:-0}" != 1 ]; then trap 'node dist/provider/cli/main.js lab down || true' EXIT; fi
-phase lab-up node dist/provider/cli/main.js lab up
+if [ "${PGFS_KEEP_LAB:-0}" != 1 ]; then trap 'node dist/devtools/cli.js lab down || true' EXIT; fi
+phase lab-up node dist/devtools/cli.js lab up
 phase tests node node_modules/mocha/bin/mocha.js "$@" 'dist/test/unit/**/*.test.js' 'dist/test/smoke/**/*.test.js' 'dist/test/contract/**/*.test.js' 'dist/test/lab/**/*.test.js' 'dist/test/e2e/**/*.test.js'

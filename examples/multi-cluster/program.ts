@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import { readLabDescription } from "../../provider/lab/description";
+import { readLabDescription } from "../../devtools/lab/description";
 import { Device, GlusterCluster, Node, Volume } from "../../sdk";
 
 export function clusterStack() {

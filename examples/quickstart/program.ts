@@ -12,7 +12,7 @@
  */
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import { readLabDescription } from "../../provider/lab/description";
+import { readLabDescription } from "../../devtools/lab/description";
 import { Device, DurabilityArgs, GlusterCluster, Node, StorageClass, Volume } from "../../sdk";
 
 export function quickstart() {

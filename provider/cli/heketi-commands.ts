@@ -7,15 +7,15 @@ import { parseArgs } from "node:util";
 import { parseVolumeInfoXml } from "../commands/parsers/gluster";
 import { Ledger } from "../ledger/ledger";
 import { exportDump, importDump } from "../heketi/dump";
-import { loadTopology } from "../heketi/topology";
+import { loadTopology } from "../heketi/topology-json";
 import { loadServeConfig } from "../rest/config";
-import { engineFor, executorFor } from "./serve";
+import { engineFromServeConfig, executorFor } from "./serve";
 
 export const HEKETI_USAGE = `  import --heketi-json F --ledger L [--gluster-volume-info XML] [--skip-pending]
                           load a \`heketi db export\` file into an empty ledger (nodes use the engine's SSH defaults)
   export --ledger L [--out F] [--brick-sets]
                           the ledger in Heketi's db export / GET /db/dump format
-  topology load --json F --ledger L [--ssh-key K --ssh-user U --ssh-port N --ssh-sudo --known-hosts F] [--executor ssh|mock]
+  topology load --json F --ledger L [--ssh-key K --ssh-user U --ssh-port N --ssh-sudo --known-hosts F] [--executor ssh|sim]
                           heketi-cli topology load: add the file's clusters, nodes and devices for real
 `;
 
@@ -74,7 +74,7 @@ export async function topologyCommand(argv: string[]): Promise<number> {
     sshKey: values["ssh-key"], sshUser: values["ssh-user"], sshPort: values["ssh-port"], sshSudo: values["ssh-sudo"], knownHosts: values["known-hosts"],
   });
   const { executor } = executorFor(config);
-  const engine = engineFor(config, executor, (m) => process.stderr.write(`${m}\n`));
+  const engine = engineFromServeConfig(config, executor, (m) => process.stderr.write(`${m}\n`));
   try {
     await loadTopology(engine, JSON.parse(fs.readFileSync(values.json, "utf8")), { onLine: (l) => console.log(l) });
     return 0; // like heketi-cli: per-item errors are printed, the load goes on

@@ -1,86 +1,14 @@
 #!/usr/bin/env node
-import { spawnSync } from "node:child_process";
-import { parseArgs } from "node:util";
-import { readLabDescription } from "../lab/description";
-import { labDown, labStatus, labUp } from "../lab/lab";
-import type { LabOptionsInput } from "../lab/settings";
 import { exportCommand, HEKETI_USAGE, importCommand, topologyCommand } from "./heketi-commands";
 import { serve, SERVE_USAGE } from "./serve";
 
 const USAGE = `usage: pulumi-glusterfs <command>
 
-  lab up [--nodes N] [--disks D] [--disk-size GiB] [--ssh-port P]
-                          start the local QEMU lab (default 3 nodes, 2 data disks each)
-  lab down                stop the lab's VMs and remove their disks
-  lab status              per node: ready / running / crashed
-  lab ssh <node> [cmd]    open a shell (or run cmd) on a lab node, host key pinned
 ${SERVE_USAGE}${HEKETI_USAGE}`;
-
-async function lab(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      nodes: { type: "string" },
-      disks: { type: "string" },
-      "disk-size": { type: "string" },
-      "ssh-port": { type: "string" },
-    },
-    strict: true,
-  });
-  const opts: LabOptionsInput = {};
-  if (values.nodes) opts.nodes = intArg("--nodes", values.nodes);
-  if (values.disks) opts.disks = intArg("--disks", values.disks);
-  if (values["disk-size"]) opts.diskSizeGiB = intArg("--disk-size", values["disk-size"]);
-  if (values["ssh-port"]) opts.sshPort = intArg("--ssh-port", values["ssh-port"]);
-  const [sub, ...rest] = positionals;
-  switch (sub) {
-    case "up": {
-      const d = await labUp(opts);
-      for (const n of d.nodes) {
-        console.log(`${n.name}  ssh ${n.sshUser}@${n.managementAddress}:${n.sshPort}  storage ${n.storageAddress}  zone ${n.zone}  devices ${n.devices.join(",")}  ${n.hostKeyFingerprint}`);
-      }
-      console.log(`lab description: ${d.labDir}/lab.json`);
-      return 0;
-    }
-    case "down":
-      await labDown(opts);
-      return 0;
-    case "status": {
-      const st = await labStatus(opts);
-      if (!st.length) console.log("no lab is running");
-      for (const s of st) console.log(`${s.name}  ${s.state}  ${s.detail}`);
-      return st.every((s) => s.state === "ready") ? 0 : 1;
-    }
-    case "ssh": {
-      const [name, ...cmd] = rest;
-      const d = readLabDescription();
-      const n = d.nodes.find((x) => x.name === name || x.managementAddress === name || String(d.nodes.indexOf(x) + 1) === name);
-      if (!n) throw new Error(`no lab node '${name ?? ""}'; nodes: ${d.nodes.map((x) => x.name).join(", ")}`);
-      const r = spawnSync(
-        "ssh",
-        ["-i", n.privateKeyPath, "-o", `UserKnownHostsFile=${d.knownHostsPath}`, "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR",
-          "-p", String(n.sshPort), `${n.sshUser}@${n.managementAddress}`, ...cmd],
-        { stdio: "inherit" },
-      );
-      return r.status ?? 1;
-    }
-    default:
-      process.stderr.write(USAGE);
-      return 2;
-  }
-}
-
-function intArg(flag: string, v: string): number {
-  if (!/^\d+$/.test(v)) throw new Error(`${flag} must be a whole number, got '${v}'`);
-  return Number(v);
-}
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
-    case "lab":
-      return lab(rest);
     case "serve":
       return serve(rest);
     case "import":

@@ -5,7 +5,6 @@
 import { parseArgs } from "node:util";
 import { Engine } from "../engine";
 import type { Executor } from "../exec/executor";
-import { SimExecutor } from "../exec/sim-executor";
 import { exportDump } from "../heketi/dump";
 import { loadServe, ServeConfig } from "../rest/config";
 import { engineSettingsFor } from "../rest/engine-settings";
@@ -14,19 +13,24 @@ import { readTlsFiles } from "../rest/tls";
 
 export const SERVE_USAGE = `  serve [--config heketi.json] [--host ADDR] [--port N] [--ledger FILE]
         [--admin-key K --user-key K | --disable-auth] [--user-role provisioner|heketi]
-        [--executor ssh|mock] [--ssh-key FILE] [--ssh-user U] [--ssh-port N] [--ssh-sudo]
+        [--executor ssh|sim] [--ssh-key FILE] [--ssh-user U] [--ssh-port N] [--ssh-sudo]
         [--known-hosts FILE] [--max-inflight N] [--tls-cert FILE --tls-key FILE]
                           the Heketi-compatible REST API (heketi-cli, Kubernetes) on the engine
 `;
 
-/** The executor: SSH, or (`mock`) simulated nodes that learn their storage address when added. */
+/**
+ * The executor: SSH, or (`sim`) simulated nodes that learn their storage address when added. The
+ * simulator is a developer tool (devtools/sim), loaded only when asked for.
+ */
 export function executorFor(c: ServeConfig): { executor?: Executor; beforeNodeAdd?: (manage: string, storage: string) => void } {
   if (c.executor === "ssh") return {}; // the engine's default SshExecutor
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { SimExecutor } = require("../../devtools/sim/sim-executor") as typeof import("../../devtools/sim/sim-executor");
   const sim = new SimExecutor({ deviceSizeGiB: c.mockDeviceSizeGiB, rootDisk: null });
   return { executor: sim, beforeNodeAdd: (manage, storage) => sim.hosts().includes(manage) || sim.addHost(manage, { storageHost: storage }) };
 }
 
-export function engineFor(c: ServeConfig, executor: Executor | undefined, log: (m: string) => void): Engine {
+export function engineFromServeConfig(c: ServeConfig, executor: Executor | undefined, log: (m: string) => void): Engine {
   return new Engine({
     ledgerPath: c.ledgerPath,
     executor,
@@ -36,7 +40,7 @@ export function engineFor(c: ServeConfig, executor: Executor | undefined, log: (
       sudo: c.ssh.sudo,
       privateKeyPath: c.ssh.keyFile,
       knownHostsPath: c.ssh.knownHostsPath,
-      privateKey: c.executor === "mock" ? "mock-executor" : undefined,
+      privateKey: c.executor === "sim" ? "simulated-nodes" : undefined,
     },
     settings: engineSettingsFor(c),
     log,
@@ -78,7 +82,7 @@ export async function serve(argv: string[]): Promise<number> {
   for (const w of warnings) log(w);
   if (config.disableAuth) log("WARNING: started with --disable-auth: every request is admin");
   const { executor, beforeNodeAdd } = executorFor(config);
-  const engine = engineFor(config, executor, log);
+  const engine = engineFromServeConfig(config, executor, log);
   for (const r of await engine.recover()) log(`recovered operation ${r.id} (${r.type}): ${r.action}${r.error ? `: ${r.error}` : ""}`);
   const server = createRestServer({ engine, config, log, dump: () => exportDump(engine.ledger), beforeNodeAdd, tls });
   const addr = await server.listen();

@@ -1,18 +1,14 @@
 /**
- * Device and brick command builders: Heketi's exact LVM/XFS/fstab command lines, made
- * idempotent with cheap guards so a re-run after a crash converges. Pure: they only build lines.
+ * LVM command builders: devices (PV/VG setup and teardown, probe), a brick's thin pool and LV, tags and
+ * read-back reports, as Heketi runs them; guarded so a re-run after a crash converges. Pure: they only
+ * build lines. XFS, mount and fstab for a brick: brick.ts.
  */
 import {
   DEFAULT_FSTAB,
   assertDevicePath,
   assertFilePath,
-  assertId,
   assertPositiveInt,
-  brickMountPoint,
-  brickPath,
   deviceMountParent,
-  devNode,
-  fstabLine,
   lvName,
   lvPath,
   tag,
@@ -23,11 +19,8 @@ import {
 import {
   Fragment,
   ShellLine,
-  ensureLineInFile,
   frag,
   ifThen,
-  outputIsInteger,
-  removeTableLines,
   section,
   sh,
   silently,
@@ -93,7 +86,7 @@ export function pvExists(device: string): ShellLine {
 }
 
 /** Exit 0 iff the logical volume `vg/lv` exists. */
-function lvExists(path: string): ShellLine {
+export function lvExists(path: string): ShellLine {
   return silently(sh`${lvm} lvs ${path}`);
 }
 
@@ -146,7 +139,6 @@ export function deviceTeardown(a: DeviceTeardownArgs): ShellLine[] {
 
 // ---------------------------------------------------------------------------------------------
 // Device probe: is this disk empty, does it carry signatures, is it a PV, is it in use?
-
 
 /**
  * One script that tells whether a device may be given to us. Each part is framed as a section
@@ -244,45 +236,6 @@ export function tagDevice(deviceId: string, backupLvm?: boolean): ShellLine {
   return sh`${lvm} vgchange -qq --autobackup=${yn(backupLvm)} --addtag ${tag("device", deviceId)} ${vgName(deviceId)}`;
 }
 
-/** `mkfs.xfs -i size=512 -n size=8192 <dev>`; arbiter: `mkfs.xfs -i maxpct=100 -n size=8192 <dev>` */
-export function mkfsBrick(a: BrickArgs & { arbiter?: boolean }): ShellLine {
-  const inode = a.arbiter ? frag`maxpct=100` : frag`size=512`;
-  return sh`mkfs.xfs -i ${inode} -n size=8192 ${devNode(a.deviceId, a.brickId)}`;
-}
-
-/** `mount -o rw,inode64,noatime,nouuid <dev> <mnt>` */
-export function mountBrick(a: BrickArgs): ShellLine {
-  return sh`mount -o rw,inode64,noatime,nouuid ${devNode(a.deviceId, a.brickId)} ${brickMountPoint(a.deviceId, a.brickId)}`;
-}
-
-/**
- * Create one brick, Heketi's way, as one script:
- *   mkdir -p MNT; lvcreate (tagged); lvchange --addtag (LV and pool); mkfs.xfs; fstab line; mount; mkdir MNT/brick; [chown :gid; chmod 2775]
- * Guards make a re-run converge: an existing LV is not re-created, a device that already holds
- * XFS is not re-formatted, the fstab line is not duplicated, a mounted brick is not re-mounted.
- */
-export function brickCreate(a: BrickCreateArgs): ShellLine[] {
-  const fstab = assertFilePath(a.fstab ?? DEFAULT_FSTAB);
-  const mnt = brickMountPoint(a.deviceId, a.brickId);
-  const dir = brickPath(a.deviceId, a.brickId);
-  const dev = devNode(a.deviceId, a.brickId);
-  if (a.volumeId !== undefined) assertId("volume", a.volumeId);
-  const lines: ShellLine[] = [
-    sh`mkdir -p ${mnt}`,
-    unless(lvExists(lvPath(a.deviceId, a.brickId)), lvCreateBrick(a)),
-    tagBrick(a),
-    unless(silently(sh`blkid -p -n xfs ${dev}`), mkfsBrick(a)),
-    ensureLineInFile(fstabLine(a.deviceId, a.brickId), fstab),
-    unless(sh`mountpoint -q ${mnt}`, mountBrick(a)),
-    unless(sh`test -d ${dir}`, sh`mkdir ${dir}`),
-  ];
-  if (a.gid !== undefined && a.gid !== 0) {
-    if (!Number.isSafeInteger(a.gid) || a.gid < 0) throw new Error(`gid must be a whole number, got ${a.gid}`);
-    lines.push(sh`chown :${a.gid} ${dir}`, sh`chmod 2775 ${dir}`);
-  }
-  return lines;
-}
-
 /** `/usr/sbin/lvm lvs --noheadings --options=thin_count 'vg_<D>/tp_<B>'` (or the brick's own `thinPool`) */
 export function thinPoolCount(a: BrickArgs): ShellLine {
   return sh`${lvm} lvs --noheadings --options=thin_count ${`${vgName(a.deviceId)}/${brickThinPool(a)}`}`;
@@ -291,25 +244,6 @@ export function thinPoolCount(a: BrickArgs): ShellLine {
 /** `/usr/sbin/lvm lvremove --autobackup=n -f 'vg_<D>/<lv>'` */
 export function lvRemove(deviceId: string, lv: string, backupLvm?: boolean): ShellLine {
   return sh`${lvm} lvremove --autobackup=${yn(backupLvm)} -f ${`${vgName(deviceId)}/${lv}`}`;
-}
-
-/**
- * Destroy one brick, idempotently (every step tolerates "already gone"):
- *   umount MNT (if mounted); drop the fstab line(s) whose mount point is MNT (keeping FSTAB.save,
- *   like Heketi's `sed -i.save`, but matching the mount-point field exactly instead of a regex);
- *   lvremove the brick LV (if present); lvremove the thin pool (if present and thin_count is 0);
- *   rmdir MNT (if present).
- */
-export function brickDestroy(a: BrickArgs & { backupLvm?: boolean }): ShellLine[] {
-  const fstab = assertFilePath(a.fstab ?? DEFAULT_FSTAB);
-  const mnt = brickMountPoint(a.deviceId, a.brickId);
-  return [
-    ifThen(sh`mountpoint -q ${mnt}`, sh`umount ${mnt}`),
-    removeTableLines(fstab, 2, mnt),
-    ifThen(lvExists(lvPath(a.deviceId, a.brickId)), lvRemove(a.deviceId, lvName(a.brickId), a.backupLvm)),
-    ifThen(outputIsInteger(withoutStderr(thinPoolCount(a)), 0), lvRemove(a.deviceId, brickThinPool(a), a.backupLvm)),
-    ifThen(sh`test -d ${mnt}`, sh`rmdir ${mnt}`),
-  ];
 }
 
 // ---------------------------------------------------------------------------------------------

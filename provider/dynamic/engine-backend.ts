@@ -19,7 +19,7 @@ export function ledgerFile(c: EngineConnection): string {
 }
 
 /** One engine per ledger in this process; at first use it recovers operations a crash left behind. */
-export function engineFor(c: EngineConnection): Promise<Engine> {
+export function engineForConnection(c: EngineConnection): Promise<Engine> {
   const file = ledgerFile(c);
   let e = engines.get(file);
   if (!e) {
@@ -290,6 +290,6 @@ export const engineBackend: BackendModule = {
           "or put the ledger file back at that path, or run from the directory the program ran in before; nothing was changed.",
       );
     }
-    return backend(await engineFor(c));
+    return backend(await engineForConnection(c));
   },
 };

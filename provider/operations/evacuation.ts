@@ -10,7 +10,7 @@ import { chooseReplacement, NoSpaceError, PlacedBrick, Topology } from "../place
 import { OpContext, probeScript, runScript } from "./context";
 import { OperationFailedError } from "./journal";
 import * as S from "./scripts";
-import { topologySnapshot } from "./topology";
+import { topologySnapshot } from "./placement-snapshot";
 import { forgetDevice, removeEmptyDevice } from "./device-removal";
 import { AllocationError } from "../model/errors";
 

@@ -2,7 +2,7 @@ import type { OperationRow } from "../ledger/ledger";
 import { ownerAlive } from "../ledger/owner";
 import type { OpContext } from "./context";
 import { recoverEvacuation } from "./evacuation";
-import { topologyRecovery } from "./topology-ops";
+import { topologyRecovery } from "./membership";
 import { cleanExpansion, cleanVolume, finishExpansion } from "./volume";
 
 export interface RecoveryResult {

@@ -5,6 +5,7 @@
 import type { BrickRow, VolumeRow } from "../ledger/ledger";
 import type { GlusterOption } from "../model/schemas";
 import * as G from "../commands/gluster";
+import * as B from "../commands/brick";
 import * as L from "../commands/lvm";
 import { brickPath as layoutBrickPath } from "../commands/layout";
 import { parseDeviceProbeSections, parsePoolListXml, parseVgDisplay, parsePvsReport } from "../commands/parsers";
@@ -81,7 +82,7 @@ export function deviceTeardown(_ctx: OpContext, deviceId: string, path: string):
 export function bricksCreate(ctx: OpContext, v: VolumeRow, bricks: BrickRow[]): string {
   return script(
     bricks.flatMap((b) =>
-      L.brickCreate({
+      B.brickCreate({
         deviceId: b.deviceId, brickId: b.id, volumeId: v.id, sizeKiB: b.sizeKiB, thinPoolSizeKiB: b.tpKiB, poolMetadataSizeKiB: b.metaKiB,
         arbiter: b.subtype === "arbiter", gid: v.gid, fstab: ctx.settings.fstab,
       }),
@@ -90,7 +91,7 @@ export function bricksCreate(ctx: OpContext, v: VolumeRow, bricks: BrickRow[]): 
 }
 
 export function bricksDestroy(ctx: OpContext, _v: VolumeRow, bricks: BrickRow[]): string {
-  return script(bricks.flatMap((b) => L.brickDestroy({ deviceId: b.deviceId, brickId: b.id, thinPool: b.thinPool, fstab: ctx.settings.fstab })));
+  return script(bricks.flatMap((b) => B.brickDestroy({ deviceId: b.deviceId, brickId: b.id, thinPool: b.thinPool, fstab: ctx.settings.fstab })));
 }
 
 function addresses(sets: string[][]): G.BrickAddress[] {

@@ -7,7 +7,7 @@ import { GlusterVolumeInfo, parseOneVolumeInfoXml } from "../commands/parsers";
 import { OpContext, runScript } from "./context";
 import { runJournaled } from "./journal";
 import * as S from "./scripts";
-import { topologySnapshot } from "./topology";
+import { topologySnapshot } from "./placement-snapshot";
 
 export { AllocationError };
 

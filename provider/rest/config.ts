@@ -33,10 +33,15 @@ export const ServeConfig = z
     maxInflight: z.number().int().min(1).default(8),
     /** Seconds suggested in Retry-After on 429. */
     retryAfterSec: z.number().int().min(1).default(10),
+    /**
+     * `ssh`, or `sim`: simulated in-memory nodes (the project's node simulator) for demos and API tests.
+     * `mock` is Heketi's name for the same thing, accepted so a heketi.json keeps working.
+     */
     executor: z
-      .enum(["ssh", "mock"], { error: "glusterfs.executor (HEKETI_EXECUTOR, --executor) must be ssh or mock: the kubernetes and inject executors are not supported" })
-      .default("ssh"),
-    /** Mock executor device size (HEKETI_MOCK_DEVICE_SIZE_GB). */
+      .enum(["ssh", "sim", "mock"], { error: "glusterfs.executor (HEKETI_EXECUTOR, --executor) must be ssh or sim (Heketi: mock): the kubernetes and inject executors are not supported" })
+      .default("ssh")
+      .transform((e) => (e === "mock" ? "sim" : e)),
+    /** Simulated nodes' device size (HEKETI_MOCK_DEVICE_SIZE_GB). */
     mockDeviceSizeGiB: z.number().int().min(1).default(500),
     defaultState: z.enum(["normal", "read-only", "local-client"]).default("normal"),
     ssh: z

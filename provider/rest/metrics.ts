@@ -5,7 +5,7 @@
 import * as client from "prom-client";
 import type { Ledger } from "../ledger/ledger";
 import { visibleNode, visibleVolume } from "../heketi/json";
-import type { OperationCounts } from "./operations";
+import type { OperationCounts } from "./pending-operations";
 
 export interface Metrics {
   contentType: string;

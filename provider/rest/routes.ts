@@ -14,7 +14,7 @@ import { DevicePath, NodeAdd, Tags, validate } from "../model/schemas";
 import type { Role } from "./auth";
 import type { ServeConfig } from "./config";
 import { accepted, decode, empty, HttpError, json, readBody } from "./http";
-import { operationCounts, pendingDetail, pendingOperations, pendingSummary } from "./operations";
+import { operationCounts, pendingDetail, pendingOperations, pendingSummary } from "./pending-operations";
 import type { AsyncQueue, Throttle } from "./queue";
 import { volumeCreateInput } from "./volume-request";
 

@@ -14,7 +14,7 @@ import { authenticate, AuthError, Role, userMay } from "./auth";
 import type { ServeConfig } from "./config";
 import { empty, HttpError, text } from "./http";
 import { heketiMetrics } from "./metrics";
-import { operationCounts } from "./operations";
+import { operationCounts } from "./pending-operations";
 import { AsyncQueue, Throttle } from "./queue";
 import { Call, registerRoutes, RouteContext } from "./routes";
 import { readTlsFiles, TlsFiles } from "./tls";

@@ -27,7 +27,7 @@ import * as fs from "node:fs";
 import { SignJWT, UnsecuredJWT } from "jose";
 
 import * as path from "node:path";
-import { repoRoot } from "../../provider/lab/paths";
+import { repoRoot } from "../../devtools/lab/paths";
 
 /** The real Heketi's transcript, committed (regenerate: PGFS_UPDATE_TRANSCRIPT=1, see api-transcript.test.ts). */
 export const TRANSCRIPT_SNAPSHOT = path.join(repoRoot(), "test", "fixtures", "heketi-transcript.json");

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { engineFor, executorFor } from "../../provider/cli/serve";
+import { engineFromServeConfig, executorFor } from "../../provider/cli/serve";
 import type { Engine } from "../../provider/engine";
 import { exportDump } from "../../provider/heketi/dump";
 import { ServeConfig } from "../../provider/rest/config";
@@ -52,9 +52,9 @@ export function unexplained(diffs: string[]): string[] {
 
 async function startOurs(userRole: "heketi" | "provisioner", tls?: { certFile: string; keyFile: string }): Promise<{ server: RestServer; engine: Engine; url: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-ours-"));
-  const config = ServeConfig.parse({ ledgerPath: path.join(dir, "ledger.db"), port: 0, adminKey: ADMIN, userKey: USER, executor: "mock", userRole, tls });
+  const config = ServeConfig.parse({ ledgerPath: path.join(dir, "ledger.db"), port: 0, adminKey: ADMIN, userKey: USER, executor: "sim", userRole, tls });
   const { executor, beforeNodeAdd } = executorFor(config);
-  const engine = engineFor(config, executor, () => undefined);
+  const engine = engineFromServeConfig(config, executor, () => undefined);
   const server = createRestServer({ engine, config, beforeNodeAdd, dump: () => exportDump(engine.ledger) });
   await server.listen();
   return { server, engine, url: server.url() };

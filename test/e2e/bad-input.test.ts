@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { LabDescription } from "../../provider/lab/description";
+import { LabDescription } from "../../devtools/lab/description";
 import { Device, GlusterCluster, Node, Volume } from "../../sdk";
 import { nodeLeftovers, onNode } from "../support/engine";
 import { ensureLab } from "../support/lab";

@@ -5,13 +5,13 @@ import * as path from "node:path";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { quickstart } from "../../examples/quickstart/program";
 import type { Engine } from "../../provider/engine";
-import type { LabDescription } from "../../provider/lab/description";
+import type { LabDescription } from "../../devtools/lab/description";
 import { ServeConfig } from "../../provider/rest/config";
 import { createRestServer, RestServer } from "../../provider/rest/server";
 import { HeketiClient } from "../../provider/rest-client";
 import { labEngine, nodeLeftovers, onNode } from "../support/engine";
 import { ensureLab } from "../support/lab";
-import { repoRoot } from "../../provider/lab/paths";
+import { repoRoot } from "../../devtools/lab/paths";
 import { inlineStack, plannedSteps, stackFromFolder } from "../support/pulumi";
 
 /**

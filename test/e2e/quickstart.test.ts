@@ -4,10 +4,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { quickstart } from "../../examples/quickstart/program";
-import { LabDescription } from "../../provider/lab/description";
+import { LabDescription } from "../../devtools/lab/description";
 import { nodeLeftovers, onNode } from "../support/engine";
 import { ensureLab } from "../support/lab";
-import { repoRoot } from "../../provider/lab/paths";
+import { repoRoot } from "../../devtools/lab/paths";
 import { inlineStack, plannedSteps, stackFromFolder } from "../support/pulumi";
 
 const collectSteps = (events: EngineEvent[]) => plannedSteps(events, "pulumi:providers:");

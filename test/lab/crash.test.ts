@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Engine } from "../../provider/engine";
-import { LabDescription } from "../../provider/lab/description";
+import { LabDescription } from "../../devtools/lab/description";
 import type { DeviceRow, NodeRow } from "../../provider/ledger/ledger";
 import { labEngine, nodeLeftovers } from "../support/engine";
 import { ensureLab } from "../support/lab";

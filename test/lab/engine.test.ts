@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { Engine } from "../../provider/engine";
-import { LabDescription, LabNode } from "../../provider/lab/description";
+import { LabDescription, LabNode } from "../../devtools/lab/description";
 import type { DeviceRow, NodeRow, VolumeRow } from "../../provider/ledger/ledger";
 import { ConflictError } from "../../provider/model";
 import { labEngine, nodeLeftovers, onNode } from "../support/engine";

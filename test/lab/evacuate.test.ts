@@ -1,8 +1,8 @@
 import * as assert from "node:assert/strict";
 import { parseHealInfoXml } from "../../provider/commands/parsers";
 import { Engine } from "../../provider/engine";
-import { LabDescription, LabNode, readLabDescription } from "../../provider/lab/description";
-import { labStatus } from "../../provider/lab/lab";
+import { LabDescription, LabNode, readLabDescription } from "../../devtools/lab/description";
+import { labStatus } from "../../devtools/lab/lab";
 import type { BrickRow, DeviceRow, NodeRow, VolumeRow } from "../../provider/ledger/ledger";
 import { labEngine, nodeLeftovers, onNode } from "../support/engine";
 

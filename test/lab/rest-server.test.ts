@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { Engine } from "../../provider/engine";
-import type { LabDescription } from "../../provider/lab/description";
+import type { LabDescription } from "../../devtools/lab/description";
 import { ServeConfig } from "../../provider/rest/config";
 import { createRestServer, RestServer } from "../../provider/rest/server";
 import { provisionerContract } from "../contract/provisioner";

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { NodeTarget } from "../../provider/exec/executor";
 import { SshExecutor } from "../../provider/exec/ssh-executor";
-import { LabDescription } from "../../provider/lab/description";
+import { LabDescription } from "../../devtools/lab/description";
 import { ConnectionError } from "../../provider/model";
 import { ensureLab } from "../support/lab";
 

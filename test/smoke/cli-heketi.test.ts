@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { repoRoot } from "../../provider/lab/paths";
+import { repoRoot } from "../../devtools/lab/paths";
 import { seeded } from "../support/seeded";
 
 const execFileP = promisify(execFile);

@@ -14,12 +14,12 @@ import { promisify } from "node:util";
 import { Ledger } from "../../provider/ledger/ledger";
 import { exportDump, HEKETI_CHANGE_DESCRIPTION, heketiOperationName, importDump, parseHeketiDump } from "../../provider/heketi/dump";
 import { parseVolumeInfoXml } from "../../provider/commands/parsers";
-import { repoRoot } from "../../provider/lab/paths";
+import { repoRoot } from "../../devtools/lab/paths";
 import { checkImported, glusterVolumeInfoXml, TOPOLOGY, VOLUME_COMMANDS } from "../support/heketi-dump-scenario";
 import { seeded } from "../support/seeded";
 import { freePort, heketiToken } from "../support/heketi-server";
 import { engineOn, fakePool, seedFirstPeer } from "../support/fake-pool";
-import { loadTopology } from "../../provider/heketi/topology";
+import { loadTopology } from "../../provider/heketi/topology-json";
 
 const execFileP = promisify(execFile);
 const ADMIN_KEY = "pgfs-test-admin-secret";

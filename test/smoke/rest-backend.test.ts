@@ -25,7 +25,7 @@ async function heketiTarget(): Promise<Target> {
   return { url: h.url, key: h.adminKey, log: h.logPath, stop: () => h.stop() };
 }
 
-/** This project's server: `pulumi-glusterfs serve --executor mock` (the simulated nodes), fresh ledger, free loopback port. */
+/** This project's server: `pulumi-glusterfs serve --executor sim` (the simulated nodes), fresh ledger, free loopback port. */
 async function ourServerTarget(): Promise<Target> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-rest-serve-"));
   const port = await freePort();
@@ -33,7 +33,7 @@ async function ourServerTarget(): Promise<Target> {
   const log = path.join(dir, "serve.log");
   const fd = fs.openSync(log, "a");
   const main = path.join(__dirname, "..", "..", "provider", "cli", "main.js");
-  const args = [main, "serve", "--host", "127.0.0.1", "--port", String(port), "--ledger", path.join(dir, "ledger.db"), "--admin-key", key, "--user-key", "pgfs-rest-backend-user", "--executor", "mock"];
+  const args = [main, "serve", "--host", "127.0.0.1", "--port", String(port), "--ledger", path.join(dir, "ledger.db"), "--admin-key", key, "--user-key", "pgfs-rest-backend-user", "--executor", "sim"];
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ["ignore", fd, fd] });
   fs.closeSync(fd);
   const url = `http://127.0.0.1:${port}`;
@@ -279,4 +279,4 @@ function restBackendSuite(title: string, startTarget: () => Promise<Target>) {
 }
 
 restBackendSuite("real Heketi v10.3.0 (mock executor)", heketiTarget);
-restBackendSuite("this project's REST server (`serve --executor mock`)", ourServerTarget);
+restBackendSuite("this project's REST server (`serve --executor sim`)", ourServerTarget);

@@ -1,6 +1,6 @@
 // Child process for the crash test: opens the ledger and starts a volume create; the parent kills it
 // (SIGKILL) part-way through. Usage: node crash-child.js <ledger> <lab.json dir> <volume name>
-import { readLabDescription } from "../../provider/lab/description";
+import { readLabDescription } from "../../devtools/lab/description";
 import { labEngine } from "./engine";
 
 async function main() {

@@ -2,9 +2,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Engine } from "../../provider/engine";
-import { LabDescription, LabNode } from "../../provider/lab/description";
-import { NodeShell } from "../../provider/lab/node-shell";
-import { shellTarget } from "../../provider/lab/lab";
+import { LabDescription, LabNode } from "../../devtools/lab/description";
+import { NodeShell } from "../../devtools/lab/node-shell";
+import { shellTarget } from "../../devtools/lab/lab";
 
 /** An engine on a fresh ledger, reaching the lab's nodes over real SSH with pinned host keys. */
 export function labEngine(lab: LabDescription, opts: { ledgerPath?: string } = {}): Engine {

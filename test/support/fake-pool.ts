@@ -2,8 +2,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Engine } from "../../provider/engine";
-import { FakeExecutor, RecordedRun } from "../../provider/exec/fake-executor";
-import { repoRoot } from "../../provider/lab/paths";
+import { FakeExecutor, RecordedRun } from "./fake-executor";
+import { repoRoot } from "../../devtools/lab/paths";
 
 const LVM_FIXTURES = path.join(repoRoot(), "test", "fixtures", "lvm");
 const PROBE_EMPTY = fs.readFileSync(path.join(LVM_FIXTURES, "probe-empty.txt"), "utf8");

@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { repoRoot } from "../../provider/lab/paths";
+import { repoRoot } from "../../devtools/lab/paths";
 import { token } from "./rest";
 
 export interface HeketiServer {

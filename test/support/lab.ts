@@ -1,5 +1,5 @@
-import { LabDescription } from "../../provider/lab/description";
-import { labUp } from "../../provider/lab/lab";
+import { LabDescription } from "../../devtools/lab/description";
+import { labUp } from "../../devtools/lab/lab";
 
 let lab: Promise<LabDescription> | undefined;
 

@@ -2,9 +2,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { EngineEvent, InlineProgramArgs, Stack } from "@pulumi/pulumi/automation";
-import { localInlineStack } from "../../provider/automation/local-stack";
+import { localInlineStack } from "../../devtools/automation/local-stack";
 
-export { pulumiRoot } from "../../provider/automation/local-stack";
+export { pulumiRoot } from "../../devtools/automation/local-stack";
 
 /** An inline-program stack on a fresh file:// backend, fully offline. */
 export async function inlineStack(args: InlineProgramArgs, opts: { stateDir?: string; config?: Record<string, string>; workDir?: string } = {}): Promise<{ stack: Stack; stateDir: string }> {

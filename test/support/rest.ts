@@ -49,7 +49,7 @@ export interface TestServer {
 }
 
 export async function serveEngine(engine: Engine, config: Partial<ServeConfig> = {}): Promise<TestServer> {
-  const cfg = ServeConfig.parse({ ledgerPath: engine.ledger.file, port: 0, adminKey: ADMIN_KEY, userKey: USER_KEY, executor: "mock", ...config });
+  const cfg = ServeConfig.parse({ ledgerPath: engine.ledger.file, port: 0, adminKey: ADMIN_KEY, userKey: USER_KEY, executor: "sim", ...config });
   const server = createRestServer({ engine, config: cfg });
   await server.listen();
   const url = server.url();

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Engine, EngineOptions } from "../../provider/engine";
-import { FakeExecutor } from "../../provider/exec/fake-executor";
+import { FakeExecutor } from "./fake-executor";
 import { newId } from "../../provider/model";
 
 export const GiB = 1024 * 1024;

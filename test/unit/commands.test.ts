@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as G from "../../provider/commands/gluster";
+import * as Brick from "../../provider/commands/brick";
 import * as L from "../../provider/commands/lvm";
 import {
   assertBrickDir,
@@ -142,19 +143,19 @@ describe("Creating a brick, Heketi's way", () => {
   });
 
   it("data bricks get mkfs.xfs -i size=512, arbiter bricks -i maxpct=100, like Heketi", () => {
-    assert.equal(L.mkfsBrick({ deviceId: D, brickId: B }), "mkfs.xfs -i size=512 -n size=8192 '/dev/mapper/vg_dddddddddddddddddddddddddddddddd-brick_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb'");
-    assert.equal(L.mkfsBrick({ deviceId: D, brickId: B, arbiter: true }), "mkfs.xfs -i maxpct=100 -n size=8192 '/dev/mapper/vg_dddddddddddddddddddddddddddddddd-brick_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb'");
+    assert.equal(Brick.mkfsBrick({ deviceId: D, brickId: B }), "mkfs.xfs -i size=512 -n size=8192 '/dev/mapper/vg_dddddddddddddddddddddddddddddddd-brick_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb'");
+    assert.equal(Brick.mkfsBrick({ deviceId: D, brickId: B, arbiter: true }), "mkfs.xfs -i maxpct=100 -n size=8192 '/dev/mapper/vg_dddddddddddddddddddddddddddddddd-brick_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb'");
   });
 
   it("the brick is mounted rw,inode64,noatime,nouuid on its Heketi mount point", () => {
     assert.equal(
-      L.mountBrick({ deviceId: D, brickId: B }),
+      Brick.mountBrick({ deviceId: D, brickId: B }),
       "mount -o rw,inode64,noatime,nouuid '/dev/mapper/vg_dddddddddddddddddddddddddddddddd-brick_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb' '/var/lib/heketi/mounts/vg_dddddddddddddddddddddddddddddddd/brick_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb'",
     );
   });
 
   it("one script per brick: every step guarded so a re-run after a crash converges; gid sets chown and chmod 2775", () => {
-    assert.deepEqual(L.brickCreate({ ...brick, gid: 2000 }), [
+    assert.deepEqual(Brick.brickCreate({ ...brick, gid: 2000 }), [
       "mkdir -p '/var/lib/heketi/mounts/vg_dddddddddddddddddddddddddddddddd/brick_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb'",
       "if ! { /usr/sbin/lvm lvs 'vg_dddddddddddddddddddddddddddddddd/brick_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb'; } >/dev/null 2>&1; then /usr/sbin/lvm lvcreate -qq --autobackup=n --poolmetadatasize 8192K --chunksize 256K --size 524288K --thin 'vg_dddddddddddddddddddddddddddddddd/tp_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb' --virtualsize 524288K --name 'brick_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb' --addtag 'pgfs.brick=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb' --addtag 'pgfs.volume=cccccccccccccccccccccccccccccccc'; fi",
       "/usr/sbin/lvm lvchange -qq --autobackup=n --addtag 'pgfs.brick=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb' --addtag 'pgfs.volume=cccccccccccccccccccccccccccccccc' 'vg_dddddddddddddddddddddddddddddddd/brick_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb' 'vg_dddddddddddddddddddddddddddddddd/tp_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb'",
@@ -172,25 +173,25 @@ describe("Creating a brick, Heketi's way", () => {
   });
 
   it("without a gid (or gid 0) only root may write, so no chown/chmod; another fstab can be named", () => {
-    const lines = L.brickCreate({ ...brick, fstab: "/etc/fstab.d/pgfs" });
+    const lines = Brick.brickCreate({ ...brick, fstab: "/etc/fstab.d/pgfs" });
     assert.equal(lines.length, 7);
     assert.ok(lines.every((l) => !l.includes("chown")));
     assert.match(lines[4], / '\/etc\/fstab.d\/pgfs'; then /);
-    assert.equal(L.brickCreate({ ...brick, gid: 0 }).length, 7);
+    assert.equal(Brick.brickCreate({ ...brick, gid: 0 }).length, 7);
   });
 
   it("refuses sizes that are not whole KiB, or a pool smaller than its brick", () => {
     assert.throws(() => L.lvCreateBrick({ ...brick, sizeKiB: 1.5 }), /whole number/);
     assert.throws(() => L.lvCreateBrick({ ...brick, sizeKiB: 0 }), /whole number/);
     assert.throws(() => L.lvCreateBrick({ ...brick, thinPoolSizeKiB: 1024 }), /smaller than the brick/);
-    assert.throws(() => L.brickCreate({ ...brick, gid: -1 }), /gid/);
-    assert.throws(() => L.brickCreate({ ...brick, fstab: "/etc/fstab; reboot" }), /absolute path/);
+    assert.throws(() => Brick.brickCreate({ ...brick, gid: -1 }), /gid/);
+    assert.throws(() => Brick.brickCreate({ ...brick, fstab: "/etc/fstab; reboot" }), /absolute path/);
   });
 });
 
 describe("Destroying a brick", () => {
   it("umount, drop its fstab line (precisely, with a .save), lvremove LV, pool only when empty, rmdir — all idempotent", () => {
-    assert.deepEqual(L.brickDestroy({ deviceId: D, brickId: B }), [
+    assert.deepEqual(Brick.brickDestroy({ deviceId: D, brickId: B }), [
       "if mountpoint -q '/var/lib/heketi/mounts/vg_dddddddddddddddddddddddddddddddd/brick_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb'; then umount '/var/lib/heketi/mounts/vg_dddddddddddddddddddddddddddddddd/brick_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb'; fi",
       "{ flock -w 120 9; if PGFS_MATCH='/var/lib/heketi/mounts/vg_dddddddddddddddddddddddddddddddd/brick_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb' awk '!/^[ \\t]*#/ && $2 == ENVIRON[\"PGFS_MATCH\"] { found = 1 } END { exit !found }' '/etc/fstab'; then cp -p '/etc/fstab' '/etc/fstab.save'; " +
         "pgfs_tmp=$(mktemp '/etc/fstab.pgfs-'XXXXXX); cp -p '/etc/fstab' \"$pgfs_tmp\"; " +
@@ -203,13 +204,13 @@ describe("Destroying a brick", () => {
 
   it("destroys an imported brick's thin pool under the name Heketi gave it (tp_<other id>), and refuses a malformed pool name", () => {
     const P = "tp_" + "e".repeat(32);
-    const lines = L.brickDestroy({ deviceId: D, brickId: B, thinPool: P });
+    const lines = Brick.brickDestroy({ deviceId: D, brickId: B, thinPool: P });
     assert.equal(
       lines[3],
       `if [ "$({ /usr/sbin/lvm lvs --noheadings --options=thin_count 'vg_dddddddddddddddddddddddddddddddd/${P}'; } 2>/dev/null | tr -d '[:space:]')" = '0' ]; then /usr/sbin/lvm lvremove --autobackup=n -f 'vg_dddddddddddddddddddddddddddddddd/${P}'; fi`,
     );
     assert.ok(lines[2].includes("brick_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"), "the brick LV keeps its own id");
-    assert.throws(() => L.brickDestroy({ deviceId: D, brickId: B, thinPool: "tp_x; rm -rf /" }), /thin pool must be tp_<32 lowercase hex digits>/);
+    assert.throws(() => Brick.brickDestroy({ deviceId: D, brickId: B, thinPool: "tp_x; rm -rf /" }), /thin pool must be tp_<32 lowercase hex digits>/);
   });
 
   it("Heketi's thin_count probe is available on its own", () => {

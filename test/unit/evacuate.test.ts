@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Engine } from "../../provider/engine";
-import { FakeExecutor } from "../../provider/exec/fake-executor";
+import { FakeExecutor } from "../support/fake-executor";
 import { GiB, seeded } from "../support/seeded";
 import type { BrickRow } from "../../provider/ledger/ledger";
 import { ConflictError } from "../../provider/model";

@@ -4,12 +4,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseVolumeInfoXml } from "../../provider/commands/parsers";
 import * as G from "../../provider/commands/gluster";
-import * as L from "../../provider/commands/lvm";
+import * as Brick from "../../provider/commands/brick";
 import { brickMountPoint, brickPath, fstabLine, lvName, vgName } from "../../provider/commands/layout";
 import { ensureLineInFile, script, sh } from "../../provider/commands/shell";
-import { SimExecutor } from "../../provider/exec/sim-executor";
+import { SimExecutor } from "../../devtools/sim/sim-executor";
 import { Engine } from "../../provider/engine";
-import { FakeExecutor } from "../../provider/exec/fake-executor";
+import { FakeExecutor } from "../support/fake-executor";
 import {
   exportDump, GENERATION_META_KEY, HEKETI_CHANGE, HEKETI_DB_ATTRIBUTES, HEKETI_OP_TYPE, HeketiDump, importDump, ImportOptions, parseHeketiDump,
 } from "../../provider/heketi/dump";
@@ -404,9 +404,9 @@ describe("heketi db dump: migrating a Heketi installation into the ledger, and b
           await run(host(b.Info.node), [
             sh`mkdir -p ${brickMountPoint(D, B)}`,
             sh`/usr/sbin/lvm lvcreate -qq --autobackup=n --poolmetadatasize ${b.PoolMetadataSize}K --chunksize 256K --size ${b.TpSize}K --thin ${`${vgName(D)}/${b.LvmThinPool}`} --virtualsize ${b.Info.size}K --name ${lvName(B)}`,
-            L.mkfsBrick({ deviceId: D, brickId: B, arbiter: b.SubType === 2 }),
+            Brick.mkfsBrick({ deviceId: D, brickId: B, arbiter: b.SubType === 2 }),
             ensureLineInFile(fstabLine(D, B), "/etc/fstab"),
-            L.mountBrick({ deviceId: D, brickId: B }),
+            Brick.mountBrick({ deviceId: D, brickId: B }),
             sh`mkdir ${brickPath(D, B)}`,
           ]);
         }

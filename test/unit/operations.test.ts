@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { Engine } from "../../provider/engine";
-import { FakeExecutor } from "../../provider/exec/fake-executor";
+import { FakeExecutor } from "../support/fake-executor";
 import { seeded } from "../support/seeded";
 import * as fs from "node:fs";
 import * as path from "node:path";

@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { UNKNOWN } from "../../provider/dynamic/runtime";
-import { repoRoot } from "../../provider/lab/paths";
+import { repoRoot } from "../../devtools/lab/paths";
 
 // require-from-string ships with @pulumi/pulumi: it is how the provider process loads __provider
 // eslint-disable-next-line @typescript-eslint/no-require-imports

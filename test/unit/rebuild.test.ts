@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import Database from "better-sqlite3";
 import { Engine } from "../../provider/engine";
-import { SimExecutor } from "../../provider/exec/sim-executor";
+import { SimExecutor } from "../../devtools/sim/sim-executor";
 import type { Ledger } from "../../provider/ledger/ledger";
 import type { DeclaredPool } from "../../provider/operations/rebuild";
 

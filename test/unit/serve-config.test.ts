@@ -140,7 +140,7 @@ describe("serve configuration: heketi.json keys that tune the engine, TLS, unsup
     });
 
     it("refuses the kubernetes executor with a clear message", function () {
-      assert.throws(() => load({ glusterfs: { executor: "kubernetes" } }, {}, { executor: undefined }), /glusterfs\.executor \(HEKETI_EXECUTOR, --executor\) must be ssh or mock: the kubernetes and inject executors are not supported/);
+      assert.throws(() => load({ glusterfs: { executor: "kubernetes" } }, {}, { executor: undefined }), /glusterfs\.executor \(HEKETI_EXECUTOR, --executor\) must be ssh or sim \(Heketi: mock\): the kubernetes and inject executors are not supported/);
     });
   });
 

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
-import { LabDescription } from "../../provider/lab/description";
-import { labStatus, shellTarget } from "../../provider/lab/lab";
-import { NodeShell } from "../../provider/lab/node-shell";
+import { LabDescription } from "../../devtools/lab/description";
+import { labStatus, shellTarget } from "../../devtools/lab/lab";
+import { NodeShell } from "../../devtools/lab/node-shell";
 import { ensureLab } from "../support/lab";
 
 describe("lab: real GlusterFS nodes in QEMU", function () {

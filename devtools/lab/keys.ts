@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { fingerprint } from "../exec/host-keys";
+import { fingerprint } from "../../provider/exec/host-keys";
 import { run } from "./proc";
 
 export interface KeyPair {

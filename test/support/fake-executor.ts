@@ -1,4 +1,4 @@
-import { Executor, ExecResult, NodeTarget, RunOptions } from "./executor";
+import { Executor, ExecResult, NodeTarget, RunOptions } from "../../provider/exec/executor";
 
 export interface RecordedRun {
   host: string;

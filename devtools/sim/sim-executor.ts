@@ -9,13 +9,13 @@
  * Nodes are keyed by management host (NodeTarget.host) and appear on first use. Peer probes and
  * bricks name nodes by storage address: declare it with `addHost(manageHost, { storageHost })`.
  */
-import type { Executor, ExecResult, NodeTarget, RunOptions } from "./executor";
-import { ConnectionError } from "../model/errors";
-import { runBash } from "./sim/bash";
-import { runCommand } from "./sim/commands";
-import { KIB_PER_GIB, dmPath } from "./sim/host";
-import { SimModel } from "./sim/model";
-import { volumeType, STATUS_STR, setSize } from "./sim/gluster";
+import type { Executor, ExecResult, NodeTarget, RunOptions } from "../../provider/exec/executor";
+import { ConnectionError } from "../../provider/model/errors";
+import { runBash } from "./bash";
+import { runCommand } from "./commands";
+import { KIB_PER_GIB, dmPath } from "./host";
+import { SimModel } from "./model";
+import { volumeType, STATUS_STR, setSize } from "./gluster";
 
 export interface SimExecutorOptions {
   /** Size of every disk that has not been set otherwise, GiB (Heketi's HEKETI_MOCK_DEVICE_SIZE_GB: 500). */

@@ -18,5 +18,5 @@ export function repoRoot(): string {
 
 /** Shell and text assets of the lab (image build script, package list, guest identity script). */
 export function assetDir(): string {
-  return path.join(repoRoot(), "provider", "lab", "assets");
+  return path.join(repoRoot(), "devtools", "lab", "assets");
 }

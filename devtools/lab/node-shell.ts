@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import { Client } from "ssh2";
-import { fingerprint } from "../exec/host-keys";
+import { fingerprint } from "../../provider/exec/host-keys";
 
 export interface ShellTarget {
   host: string;
