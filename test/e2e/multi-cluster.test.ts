@@ -5,15 +5,21 @@ import * as path from "node:path";
 import { clusterStack } from "../../examples/multi-cluster/program";
 import { LabDescription } from "../../devtools/lab/description";
 import { nodeLeftovers, onNode } from "../support/engine";
-import { ensureLab } from "../support/lab";
+import { requireCleanLab } from "../support/lab";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { inlineStack } from "../support/pulumi";
 
 describe("Pulumi on the lab: one stack per cluster, two clusters side by side", function () {
   this.timeout(30 * 60_000);
   let lab: LabDescription;
+  const stacks: Stack[] = [];
 
   before(async function () {
-    lab = await ensureLab();
+    lab = await requireCleanLab();
+  });
+  after(async function () {
+    // a failed assertion must not leave two clusters on the lab for the next suite
+    for (const s of stacks) await s.destroy().catch((e: Error) => console.log(`      [cleanup] ${s.name}: ${e.message}`));
   });
 
   it("two stacks build two independent clusters and destroy them without crosstalk", async function () {
@@ -22,7 +28,7 @@ describe("Pulumi on the lab: one stack per cluster, two clusters side by side", 
       inlineStack(
         { projectName: "glusterfs-multi-cluster", stackName: name, program: async () => clusterStack() },
         { stateDir, config: { "cluster:nodes": nodes, "cluster:labDir": lab.labDir, "cluster:volumeName": `vol-${name}` } },
-      ).then((r) => r.stack);
+      ).then((r) => (stacks.push(r.stack), r.stack));
     const a = await mk("east", "gnode1");
     const b = await mk("west", "gnode2");
     const [ua, ub] = await Promise.all([a.up(), b.up()]);

@@ -6,7 +6,7 @@ import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { quickstart } from "../../examples/quickstart/program";
 import { LabDescription } from "../../devtools/lab/description";
 import { nodeLeftovers, onNode } from "../support/engine";
-import { ensureLab } from "../support/lab";
+import { requireCleanLab } from "../support/lab";
 import { repoRoot } from "../../devtools/lab/paths";
 import { inlineStack, plannedSteps, stackFromFolder } from "../support/pulumi";
 
@@ -31,8 +31,7 @@ describe("Pulumi on the lab: the quickstart, end to end", function () {
   const ledgerIn = (dir: string) => path.join(dir, ".pulumi-glusterfs", "glusterfs-quickstart-e2e.db");
 
   before(async function () {
-    lab = await ensureLab();
-    for (const n of lab.nodes) assert.deepEqual(await nodeLeftovers(n), [], `${n.name} must start clean`);
+    lab = await requireCleanLab();
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-e2e-"));
     for (const f of ["first", "moved", "clone"]) fs.rmSync(folder(f), { recursive: true, force: true });
     // the default ledger location: .pulumi-glusterfs/<project>-<stack>.db in the program's folder

@@ -7,7 +7,7 @@ import { Engine } from "../../provider/engine";
 import { LabDescription } from "../../devtools/lab/description";
 import type { DeviceRow, NodeRow } from "../../provider/ledger/ledger";
 import { labEngine, nodeLeftovers } from "../support/engine";
-import { ensureLab } from "../support/lab";
+import { requireCleanLab } from "../support/lab";
 
 describe("engine on the lab: a crash in the middle of a volume create", function () {
   this.timeout(30 * 60_000);
@@ -19,7 +19,7 @@ describe("engine on the lab: a crash in the middle of a volume create", function
   const devices: DeviceRow[] = [];
 
   before(async function () {
-    lab = await ensureLab();
+    lab = await requireCleanLab();
     ledgerPath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-crash-")), "ledger.db");
     engine = labEngine(lab, { ledgerPath });
     clusterId = engine.createCluster().id;

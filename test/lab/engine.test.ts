@@ -4,7 +4,7 @@ import { LabDescription, LabNode } from "../../devtools/lab/description";
 import type { DeviceRow, NodeRow, VolumeRow } from "../../provider/ledger/ledger";
 import { ConflictError } from "../../provider/model";
 import { labEngine, nodeLeftovers, onNode } from "../support/engine";
-import { ensureLab } from "../support/lab";
+import { requireCleanLab } from "../support/lab";
 
 /**
  * The engine against real glusterd, LVM thin pools and XFS on the lab's VMs: the story of an operator
@@ -20,8 +20,7 @@ describe("engine on the lab: volumes on real GlusterFS nodes", function () {
   const labNode = (n: NodeRow): LabNode => lab.nodes.find((l) => l.managementAddress === n.manageHost)!;
 
   before(async function () {
-    lab = await ensureLab();
-    for (const n of lab.nodes) assert.deepEqual(await nodeLeftovers(n), [], `${n.name} must start clean`);
+    lab = await requireCleanLab();
     engine = labEngine(lab);
     clusterId = engine.createCluster().id;
   });

@@ -1,10 +1,10 @@
 import * as assert from "node:assert/strict";
 import { parseHealInfoXml } from "../../provider/commands/parsers";
 import { Engine } from "../../provider/engine";
-import { LabDescription, LabNode, readLabDescription } from "../../devtools/lab/description";
-import { labStatus } from "../../devtools/lab/lab";
+import { LabDescription, LabNode } from "../../devtools/lab/description";
 import type { BrickRow, DeviceRow, NodeRow, VolumeRow } from "../../provider/ledger/ledger";
 import { labEngine, nodeLeftovers, onNode } from "../support/engine";
+import { requireCleanLab } from "../support/lab";
 
 /**
  * Device evacuation against real glusterd, LVM and XFS: the operator's story. A replica-3 volume is in
@@ -12,10 +12,6 @@ import { labEngine, nodeLeftovers, onNode } from "../support/engine";
  * brick to another device (replace-brick), self-heal fills it, the client never loses the data, and the
  * old device is given back empty.
  *
- * The lab is shared: run it under the host lock (`flock /tmp/pgfs-lab.lock node node_modules/mocha/bin/mocha.js
- * dist/test/lab/evacuate.test.js`); it waits for clean nodes rather than touching anyone else's leftovers.
- * It never starts or restarts the lab (ensureLab would `lab down` a lab whose node answers slowly):
- * it uses the running one, and asks for `flock /tmp/pgfs-lab.lock bash scripts/lab.sh up` if there is none.
  * It starts from clean nodes (no volumes, VGs or gluster peers) and leaves them clean.
  */
 describe("engine on the lab: evacuating a device that holds a brick of a mounted replica-3 volume", function () {
@@ -36,17 +32,7 @@ describe("engine on the lab: evacuating a device that holds a brick of a mounted
   const secs = (t0: number) => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
 
   before(async function () {
-    lab = await runningLab();
-    const t0 = Date.now();
-    for (;;) {
-      const dirty: string[] = [];
-      for (const n of lab.nodes) dirty.push(...(await nodeLeftovers(n)).map((l) => `${n.name} ${l}`));
-      if (!dirty.length) break;
-      // someone else's test is mid-run: wait for it rather than cleaning up their resources
-      if (Date.now() - t0 > 20 * 60_000) throw new Error(`the lab nodes are still not clean after 20 minutes:\n${dirty.join("\n")}`);
-      console.log(`      [lab] nodes busy (${dirty.length} leftovers, e.g. ${dirty[0]}); waiting`);
-      await new Promise((r) => setTimeout(r, 20_000));
-    }
+    lab = await requireCleanLab();
     engine = labEngine(lab);
     clusterId = engine.createCluster().id;
   });
@@ -168,17 +154,3 @@ describe("engine on the lab: evacuating a device that holds a brick of a mounted
 });
 
 /** The running lab, as described in .lab/lab.json, once every node answers (a few tries: the VMs are slow). */
-async function runningLab(): Promise<LabDescription> {
-  let lab: LabDescription;
-  try {
-    lab = readLabDescription();
-  } catch (e) {
-    throw new Error(`no lab description (${(e as Error).message}): start the lab with \`flock /tmp/pgfs-lab.lock bash scripts/lab.sh up\``);
-  }
-  for (let i = 1; ; i++) {
-    const st = await labStatus();
-    if (st.length === lab.nodes.length && st.every((s) => s.state === "ready")) return lab;
-    if (i === 5) throw new Error(`the lab is not ready (${st.map((s) => `${s.name}: ${s.state} ${s.detail}`).join("; ")}): start it with \`flock /tmp/pgfs-lab.lock bash scripts/lab.sh up\``);
-    await new Promise((r) => setTimeout(r, 10_000));
-  }
-}

@@ -13,7 +13,7 @@ import { createRestServer, RestServer } from "../../provider/rest/server";
 import { provisionerContract } from "../contract/provisioner";
 import { labEngine, nodeLeftovers, onNode } from "../support/engine";
 import { heketiBin } from "../support/heketi-server";
-import { ensureLab } from "../support/lab";
+import { requireCleanLab } from "../support/lab";
 
 const execFileP = promisify(execFile);
 const ADMIN = "lab-admin-key";
@@ -29,11 +29,7 @@ describe("lab: our REST server with Heketi's own clients (heketi-cli, go-client)
   const cliJson = async <T>(...args: string[]) => JSON.parse(await cli("--json", ...args)) as T;
 
   before(async function () {
-    lab = await ensureLab();
-    for (const n of lab.nodes) {
-      const left = await nodeLeftovers(n);
-      if (left.length) throw new Error(`lab node ${n.name} is not clean (an earlier test left ${left.join(", ")}); run \`lab down\` and retry`);
-    }
+    lab = await requireCleanLab();
     engine = labEngine(lab);
     server = createRestServer({ engine, config: ServeConfig.parse({ ledgerPath: engine.ledger.file, port: 0, adminKey: ADMIN, userKey: USER, executor: "ssh", ssh: { keyFile: lab.nodes[0].privateKeyPath } }) });
     await server.listen();
