@@ -8,14 +8,13 @@ import { parseVolumeInfoXml } from "../commands/parsers/gluster";
 import { Ledger } from "../ledger/ledger";
 import { exportDump, importDump } from "../heketi/dump";
 import { loadTopology } from "../heketi/topology-json";
-import { loadServeConfig } from "../rest/config";
-import { engineFromServeConfig, executorFor } from "./serve";
+import { ENGINE_FLAGS, ENGINE_FLAGS_USAGE, engineFromFlags } from "./engine-flags";
 
 export const HEKETI_USAGE = `  import --heketi-json F --ledger L [--gluster-volume-info XML] [--skip-pending]
                           load a \`heketi db export\` file into an empty ledger (nodes use the engine's SSH defaults)
   export --ledger L [--out F] [--brick-sets]
                           the ledger in Heketi's db export / GET /db/dump format
-  topology load --json F --ledger L [--ssh-key K --ssh-user U --ssh-port N --ssh-sudo --known-hosts F] [--executor ssh|sim]
+  topology load --json F ${ENGINE_FLAGS_USAGE}
                           heketi-cli topology load: add the file's clusters, nodes and devices for real
 `;
 
@@ -59,22 +58,9 @@ export async function exportCommand(argv: string[]): Promise<number> {
 export async function topologyCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub !== "load") throw new Error("usage: topology load --json F --ledger L [ssh flags]");
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      json: { type: "string" }, ledger: { type: "string" }, executor: { type: "string" },
-      "ssh-key": { type: "string" }, "ssh-user": { type: "string" }, "ssh-port": { type: "string" }, "ssh-sudo": { type: "boolean" }, "known-hosts": { type: "string" },
-    },
-    strict: true,
-  });
+  const { values } = parseArgs({ args: rest, options: { json: { type: "string" }, ...ENGINE_FLAGS }, strict: true });
   if (!values.json) throw new Error("topology load needs --json <topology file>");
-  // the engine part of serve's configuration: ledger, executor and SSH defaults (no HTTP, no keys)
-  const config = loadServeConfig({
-    ledger: values.ledger, executor: values.executor, disableAuth: true,
-    sshKey: values["ssh-key"], sshUser: values["ssh-user"], sshPort: values["ssh-port"], sshSudo: values["ssh-sudo"], knownHosts: values["known-hosts"],
-  });
-  const { executor } = executorFor(config);
-  const engine = engineFromServeConfig(config, executor, (m) => process.stderr.write(`${m}\n`));
+  const engine = engineFromFlags(values);
   try {
     await loadTopology(engine, JSON.parse(fs.readFileSync(values.json, "utf8")), { onLine: (l) => console.log(l) });
     return 0; // like heketi-cli: per-item errors are printed, the load goes on

@@ -1,16 +1,19 @@
 #!/usr/bin/env node
 import { exportCommand, HEKETI_USAGE, importCommand, topologyCommand } from "./heketi-commands";
+import { recoverCommand, RECOVER_USAGE } from "./recover";
 import { serve, SERVE_USAGE } from "./serve";
 
 const USAGE = `usage: pulumi-glusterfs <command>
 
-${SERVE_USAGE}${HEKETI_USAGE}`;
+${SERVE_USAGE}${RECOVER_USAGE}${HEKETI_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case "serve":
       return serve(rest);
+    case "recover":
+      return recoverCommand(rest);
     case "import":
       return importCommand(rest);
     case "export":
