@@ -55,15 +55,17 @@ export async function authenticate(header: string | undefined, method: string, p
   const token = m[1];
   if (token.split(".").length !== 3) throw new AuthError(401, "Invalid JWT token: token contains an invalid number of segments");
   let claims: ReturnType<typeof decodeJwt>;
+  let alg: string;
   try {
     claims = decodeJwt(token);
+    alg = String(decodeProtectedHeader(token).alg);
   } catch (e) {
+    // any part that is not base64url JSON of the right shape: the token is invalid, not the server broken
     throw new AuthError(401, `Invalid JWT token: ${(e as Error).message}`);
   }
   if (typeof claims.iss !== "string" || !claims.iss) throw new AuthError(401, "Invalid JWT token: Token missing iss claim");
   const role: Role | undefined = claims.iss === "admin" ? "admin" : claims.iss === "user" ? "user" : undefined;
   if (!role) throw new AuthError(401, "Invalid JWT token: Unknown user");
-  const alg = String(decodeProtectedHeader(token).alg);
   if (!["HS256", "HS384", "HS512"].includes(alg)) throw new AuthError(401, `Invalid JWT token: Unexpected signing method: ${alg}`);
   // Heketi's JWT library reads a missing exp as 0: expired since 1970
   if (typeof claims.exp !== "number") throw new AuthError(401, `Invalid JWT token: Token is expired by ${goDuration(now)}`);

@@ -152,6 +152,18 @@ describe("REST server (Heketi API) on the engine, fake executor", function () {
       assert.equal(await authenticate(`Bearer ${tok}`, "GET", "/clusters", keys, exp + 0.9), "admin");
       await assert.rejects(authenticate(`Bearer ${tok}`, "GET", "/clusters", keys, exp + 1), /Token is expired by 1s/);
     });
+    it("answers 401, never 500, to a token malformed in any part, and runs nothing", async function () {
+      const good = await token("GET", "/clusters");
+      const [h, p, sig] = good.split(".");
+      const runs = s.fake.runs.length;
+      for (const bad of [`!!!.${p}.${sig}`, `${h}.!!!.${sig}`, `${h}.${p}.!!!`, `${h}.${p}.`, `.${p}.${sig}`, `${h}..${sig}`, `${Buffer.from("{").toString("base64url")}.${p}.${sig}`,
+        `${h}.${Buffer.from("[]").toString("base64url")}.${sig}`, `${h}.${Buffer.from('{"iss":"admin","exp":"soon"}').toString("base64url")}.${sig}`, "a.b.c.d", "."]) {
+        const r = await t.call("GET", "/clusters", undefined, { header: `Bearer ${bad}` });
+        assert.equal(r.status, 401, `${bad}: ${r.status} ${r.text}`);
+        assert.match(r.text, /^Invalid JWT token: /, bad);
+      }
+      assert.equal(s.fake.runs.length, runs);
+    });
     it("prints durations the way Go does", function () {
       assert.equal(goDuration(63), "1m3s");
       assert.equal(goDuration(3600 + 5), "1h0m5s");
