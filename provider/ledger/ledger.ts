@@ -65,7 +65,10 @@ export class Ledger {
     this.db = new Database(file, { timeout: 10_000 });
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("foreign_keys = ON");
-    this.db.pragma("synchronous = NORMAL");
+    // FULL: every commit is on disk before the engine runs the next remote step. With NORMAL a power
+    // cut could lose the journal's last "step done" for a change the node has made, and recovery would
+    // then act on a journal older than the node.
+    this.db.pragma("synchronous = FULL");
     this.migrate();
   }
 

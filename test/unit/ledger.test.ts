@@ -20,8 +20,9 @@ describe("ledger: the SQLite source of truth", function () {
     return ledger.insertNode({ id: newId(), clusterId, manageHost: `gnode${i}`, storageHost: `10.77.0.${10 + i}`, zone: i, tags: {}, ssh: {}, state: "online" });
   }
 
-  it("creates its schema in WAL mode and records the schema version", function () {
+  it("creates its schema in WAL mode, syncing every commit to disk, and records the schema version", function () {
     assert.equal(ledger.db.pragma("journal_mode", { simple: true }), "wal");
+    assert.equal(ledger.db.pragma("synchronous", { simple: true }), 2, "synchronous = FULL");
     assert.equal((ledger.db.prepare("SELECT value FROM meta WHERE key='schema_version'").get() as { value: string }).value, String(MIGRATIONS.length));
   });
 
