@@ -41,7 +41,9 @@ export const DevicePath = z
   .string()
   .max(255, "must be at most 255 characters")
   .regex(/^\/dev\/[A-Za-z0-9_.:/-]+$/, "must be an absolute /dev path of letters, digits and _ . : / -")
-  .refine((p) => !p.split("/").some((seg) => seg === ".." || seg === "."), "must not contain '.' or '..' segments");
+  .refine((p) => !p.split("/").some((seg) => seg === ".." || seg === "."), "must not contain '.' or '..' segments")
+  // one disk, one spelling: /dev//vdb or /dev/vdb/ would be a second ledger row for a disk already held
+  .refine((p) => !p.includes("//") && !p.endsWith("/"), "must be written without '//' or a trailing '/' (e.g. /dev/vdb)");
 
 export const Zone = z.number().int("must be a whole number").min(1, "must be 1 or more (0 means 'no zone', which Heketi refuses too)");
 

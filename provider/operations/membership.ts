@@ -192,6 +192,13 @@ async function checkEmpty(ctx: OpContext, node: NodeRow, path: string, destroyDa
   const probe = S.parseDeviceProbe(r.stdout, r.stderr, r.code);
   if (probe.state === "missing") throw new ValidationError([{ field: "path", rule: `${path} is not a block device on ${node.manageHost}` }]);
   if (probe.state === "in-use") throw new ConflictError(`${path} on ${node.manageHost} is in use (${probe.detail}); it cannot be added`);
+  // Another name of a disk the ledger already holds (/dev/disk/by-id/..., a symlink): its VG says which
+  // device it is. Refused whatever destroyData says: wiping it would destroy a device of ours.
+  const held = probe.pv?.heketiLayout ? ctx.ledger.findDevice(probe.pv.vgName!.slice(3)) : undefined;
+  if (held) {
+    const where = held.nodeId === node.id ? node.manageHost : ctx.ledger.findNode(held.nodeId)?.manageHost ?? held.nodeId;
+    throw new ConflictError(`${path} on ${node.manageHost} is device ${held.id} already (${held.path} on ${where}, VG ${probe.pv!.vgName}); a disk is added once, under one name`);
+  }
   if (probe.state === "has-data" && !destroyData) {
     throw new ConflictError(`Initializing device ${path} failed (already initialized or contains data?): ${probe.detail}. Wipe it, or set destroyData to let the engine wipe it`);
   }

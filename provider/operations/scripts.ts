@@ -49,9 +49,8 @@ export function deviceProbe(_ctx: OpContext, path: string): string {
   return script(L.probeDevice(path));
 }
 
-export type DeviceProbe = { state: "empty" | "has-data" | "in-use" | "missing"; detail: string };
 
-export function parseDeviceProbe(stdout: string, _stderr: string, _code: number): DeviceProbe {
+export function parseDeviceProbe(stdout: string, _stderr: string, _code: number): import("../commands/parsers/probe").DeviceProbe {
   return parseDeviceProbeSections(splitSections(stdout));
 }
 

@@ -61,7 +61,7 @@ describe("model: every boundary validates", function () {
       validate(DeviceAdd, { nodeId, path: "/dev/vdb" });
       validate(DeviceAdd, { nodeId, path: "/dev/disk/by-id/wwn-0x5000c500a1b2c3d4" });
     });
-    for (const path of ["/dev/vdb'", "/dev/../etc/passwd", "vdb", "/dev/vdb; reboot", "/dev/$(reboot)", "/dev/vd b", "/etc/passwd"]) {
+    for (const path of ["/dev/vdb'", "/dev/../etc/passwd", "vdb", "/dev/vdb; reboot", "/dev/$(reboot)", "/dev/vd b", "/etc/passwd", "/dev//vdb", "/dev/vdb/", "/dev/./vdb"]) {
       it(`refuses the device path ${JSON.stringify(path)}`, () => rejects(DeviceAdd, { nodeId, path }, "path"));
     }
   });

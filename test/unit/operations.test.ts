@@ -15,6 +15,23 @@ const volumeInfoXml = (name: string, heketiId: string | null) => {
 
 
 describe("operations (fake executor): what the engine sends and what it records", function () {
+  it("refuses a disk it already holds under another name, even with destroyData, and touches nothing", async function () {
+    const { engine, fake, nodes } = seeded();
+    const held = engine.ledger.listDevices().find((d) => d.nodeId === nodes[0].id)!;
+    // the probe of /dev/disk/by-id/virtio-data1 as the lab prints it for a PV of ours: the VG names the device
+    const probe = fs.readFileSync(path.resolve(__dirname, "../../../test/fixtures/lvm/probe-pv.txt"), "utf8").replace(/aa8a24a3ca07fe0c3c66833d13f8f4fd/g, held.id);
+    fake.on(/wipefs --no-act/, { stdout: probe });
+    const devicesBefore = engine.ledger.listDevices().length;
+    await assert.rejects(engine.addDevice({ nodeId: nodes[0].id, path: "/dev/disk/by-id/virtio-data1", destroyData: true }), (e: Error) => {
+      assert.ok(e instanceof ConflictError, e.message);
+      assert.match(e.message, new RegExp(`is device ${held.id} already \\(${held.path} on mgmt1, VG vg_${held.id}\\); a disk is added once, under one name`));
+      return true;
+    });
+    assert.deepEqual(fake.runs.filter((r) => /wipefs --all|pvcreate|vgcreate|pvremove|vgremove/.test(r.script)), [], "nothing written to the disk");
+    assert.equal(engine.ledger.listDevices().length, devicesBefore);
+    await engine.close();
+  });
+
   it("creates a replica-3 volume: one brick script per node, then one gluster script", async function () {
     const { engine, fake, nodes } = seeded();
     const v = await engine.createVolume({ name: "r3", sizeGiB: 2, durability: { type: "replicate", replica: 3 } });
