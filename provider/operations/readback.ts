@@ -4,7 +4,8 @@
  */
 import * as G from "../commands/gluster";
 import * as L from "../commands/lvm";
-import { GlusterVolumeInfo, parseOneVolumeInfoXml, parsePoolListXml, parsePvsReport, parseVgDisplay } from "../commands/parsers";
+import { vgName } from "../commands/layout";
+import { GlusterVolumeInfo, parseOneVolumeInfoXml, parsePoolListXml, parsePvsReport, parseVgDisplay, parseVgsReport } from "../commands/parsers";
 import { script, section, splitSections } from "../commands/shell";
 import type { NodeRow } from "../ledger/ledger";
 import { OpContext, probeScript } from "./context";
@@ -51,14 +52,23 @@ export interface LiveDevice {
   vgUsedKiB: number;
 }
 
-/** The device's VG as LVM reports it; undefined when the ledger or the node no longer has it. */
+/**
+ * The device's VG as LVM reports it; undefined when the ledger no longer has it, or when LVM on its
+ * node answered and lists no such VG. Unknown is not absent: a node whose LVM did not answer (no sudo,
+ * a lock timeout, a dropped connection) is an error, so a refresh never drops a device it could not see.
+ */
 export async function inspectDevice(ctx: OpContext, deviceId: string): Promise<LiveDevice | undefined> {
   const d = ctx.ledger.findDevice(deviceId);
   if (!d) return undefined;
   const node = ctx.ledger.getNode(d.nodeId);
-  const r = await probeScript(ctx, node, script([section("vg", L.vgDisplay(d.id)), section("pvs", L.pvsReport([d.path]))]));
+  const r = await probeScript(ctx, node, script([section("vgs", L.vgsReport()), section("vg", L.vgDisplay(d.id)), section("pvs", L.pvsReport([d.path]))]));
   const s = splitSections(r.stdout);
-  if (s.get("vg")?.rc !== 0) return undefined;
+  const unreadable = (what: string) =>
+    new Error(`cannot read ${what} of device ${d.path} (${d.id}) on ${node.manageHost} (exit ${r.code}${r.stderr.trim() ? `: ${r.stderr.trim()}` : ""}); check SSH and sudo on the node, then retry`);
+  const vgs = s.get("vgs");
+  if (vgs?.rc !== 0) throw unreadable("the VG list");
+  if (!parseVgsReport(vgs.output).some((x) => x.vgName === vgName(d.id))) return undefined;
+  if (s.get("vg")?.rc !== 0) throw unreadable(`VG ${vgName(d.id)}`);
   const vg = parseVgDisplay(s.get("vg")!.output);
   const pv = s.get("pvs")?.rc === 0 ? parsePvsReport(s.get("pvs")!.output)[0] : undefined;
   return { id: d.id, totalKiB: d.totalKiB, freeKiB: d.freeKiB, usedKiB: d.usedKiB, sizeOnNodeKiB: pv?.devSizeKiB ?? null, vgFreeKiB: vg.freeKiB, vgTotalKiB: vg.totalKiB, vgUsedKiB: vg.allocatedKiB };
