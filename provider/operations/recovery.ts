@@ -3,7 +3,7 @@ import { ownerAlive } from "../ledger/owner";
 import type { OpContext } from "./context";
 import { recoverEvacuation } from "./evacuation";
 import { topologyRecovery } from "./membership";
-import { cleanExpansion, cleanVolume, finishExpansion } from "./volume";
+import { cleanVolume, settleExpansion } from "./volume";
 
 export interface RecoveryResult {
   id: string;
@@ -41,10 +41,7 @@ export async function recover(ctx: OpContext, only?: readonly string[]): Promise
           action = "finished";
           break;
         case "expand-volume":
-          if (op.status === "committed") {
-            ctx.ledger.immediate(() => finishExpansion(ctx, plan.volumeId, op.id, plan.addGiB));
-            action = "finished";
-          } else await cleanExpansion(ctx, plan.volumeId, op.id);
+          action = await settleExpansion(ctx, op, plan.volumeId, plan.addGiB);
           break;
         case "set-volume-options":
           break; // the ledger kept the old options; the next update re-applies the wanted ones

@@ -9,7 +9,7 @@ import * as B from "../commands/brick";
 import * as L from "../commands/lvm";
 import { brickPath as layoutBrickPath } from "../commands/layout";
 import { parseDeviceProbeSections, parsePoolListXml, parseVgDisplay, parsePvsReport } from "../commands/parsers";
-import { ifThen, ignoreFailure, pipe, script, section, sh, splitSections } from "../commands/shell";
+import { ignoreFailure, script, section, splitSections } from "../commands/shell";
 import type { OpContext } from "./context";
 
 const g = (ctx: OpContext): G.GlusterOptions => ({ timeoutSeconds: ctx.settings.glusterTimeoutSec });
@@ -118,10 +118,13 @@ export function volumeRebalance(ctx: OpContext, name: string): string {
   return script([G.volumeRebalanceStart(name, g(ctx))]);
 }
 
-/** Stop (force) and delete a volume if gluster knows it; a missing volume counts as deleted. */
+/**
+ * Stop (force) and delete a volume the caller has just seen in `volume info`. No existence test in the
+ * script: a failed or cut-off listing must never read as "no such volume" (the caller asks gluster
+ * again when the delete fails).
+ */
 export function volumeDestroy(ctx: OpContext, name: string): string {
-  const exists = pipe(sh`${G.glusterPrefix(g(ctx))} volume list`, sh`grep -qxF -e ${name}`);
-  return script([ifThen(exists, ignoreFailure(G.volumeStop(name, g(ctx))), G.volumeDelete(name, g(ctx)))]);
+  return script([ignoreFailure(G.volumeStop(name, g(ctx))), G.volumeDelete(name, g(ctx))]);
 }
 
 /** `gluster volume info <name> --xml` (parse with parseOneVolumeInfoXml: a missing volume is opRet -1, exit 0). */

@@ -127,7 +127,7 @@ export function startExpandVolume(ctx: OpContext, volumeId: string, addGiB: numb
     op,
     [
       { name: "create bricks", run: () => createBricks(ctx, volume, newBricks) },
-      { name: "gluster add-brick", run: () => glusterAddBricks(ctx, volume, newBricks), commits: true },
+      { name: "gluster add-brick", run: () => addBricksKnowingOutcome(ctx, volume, newBricks), commits: true },
       { name: "rebalance", run: () => rebalance(ctx, volume, newBricks) },
     ],
     {
@@ -251,6 +251,45 @@ async function glusterAddBricks(ctx: OpContext, v: VolumeRow, bricks: BrickRow[]
   await ctx.serialize(v.clusterId, () => runScript(ctx, first, S.volumeAddBricks(ctx, v, sets)));
 }
 
+/**
+ * add-brick, and when it fails, ask gluster which side won before anyone undoes anything: a dropped
+ * connection or a timeout after gluster added the bricks must not let the rollback destroy bricks the
+ * volume serves. Bricks gluster has are kept; the sets it does not have are added (forward).
+ */
+async function addBricksKnowingOutcome(ctx: OpContext, v: VolumeRow, bricks: BrickRow[]): Promise<void> {
+  try {
+    await glusterAddBricks(ctx, v, bricks);
+    return;
+  } catch (err) {
+    const served = await servedBricks(ctx, v, bricks);
+    if (!served.size) throw err;
+    const missing = bricks.filter((b) => !served.has(b.id));
+    ctx.log(`add-brick on ${v.name} failed (${(err as Error).message}), yet gluster serves ${served.size} of its ${bricks.length} bricks: keeping them${missing.length ? ", adding the rest" : ""}`);
+    if (missing.length) await glusterAddBricks(ctx, v, missing);
+  }
+}
+
+/** The bricks (of these) that gluster serves in the volume now. Throws when no node's gluster answers. */
+async function servedBricks(ctx: OpContext, v: VolumeRow, bricks: BrickRow[]): Promise<Set<string>> {
+  const live = await liveVolume(ctx, v, bricks);
+  const paths = new Set((live?.bricks ?? []).map((b) => b.path));
+  return new Set(bricks.filter((b) => paths.has(b.path)).map((b) => b.id));
+}
+
+/** `volume info` of the volume, asked of its bricks' nodes, then any online node, until one answers. */
+async function liveVolume(ctx: OpContext, v: VolumeRow, bricks: BrickRow[]): Promise<GlusterVolumeInfo | null> {
+  const ids = [...new Set([...bricks.map((b) => b.nodeId), ...ctx.ledger.listNodes(v.clusterId).map((n) => n.id)])];
+  let lastErr: Error | undefined;
+  for (const node of ids.map((id) => ctx.ledger.findNode(id)).filter((n): n is NodeRow => !!n && n.state === "online")) {
+    try {
+      return parseOneVolumeInfoXml(await runScript(ctx, node, S.volumeInfo(ctx, v.name)));
+    } catch (err) {
+      lastErr = err as Error;
+    }
+  }
+  throw new Error(`gluster could not be asked about volume ${v.name}${lastErr ? ` (${lastErr.message})` : ": no online node"}; nothing was undone`);
+}
+
 async function rebalance(ctx: OpContext, v: VolumeRow, bricks: BrickRow[]): Promise<void> {
   if (!ctx.settings.rebalanceOnExpand) return;
   const first = ctx.ledger.getNode(bricks[0].nodeId);
@@ -295,7 +334,14 @@ export async function cleanVolume(ctx: OpContext, volumeId: string, _opts: { onl
           ctx.log(`gluster volume ${v.name} on the nodes is not volume ${v.id} (another id, none of its bricks): left alone`);
           return;
         }
-        if (live) await runScript(ctx, node, S.volumeDestroy(ctx, v.name));
+        if (!live) return;
+        try {
+          await runScript(ctx, node, S.volumeDestroy(ctx, v.name));
+        } catch (err) {
+          // unknown is not absent: a timeout or a dropped connection may hide a delete that happened
+          const after = parseOneVolumeInfoXml(await runScript(ctx, node, S.volumeInfo(ctx, v.name)));
+          if (after && isOurs(after, v, bricks)) throw err;
+        }
       });
       deleted = true;
       break;
@@ -332,15 +378,47 @@ async function destroyBricks(ctx: OpContext, v: VolumeRow, bricks: BrickRow[]): 
   if (failed.length) throw failed[0].reason;
 }
 
-/** Undo an expansion that did not reach add-brick: tear down the new bricks, give the space back. */
+/**
+ * Undo an expansion that did not reach add-brick: tear down the new bricks, give the space back.
+ * Never a brick gluster serves: when gluster has any of them (or cannot be asked), nothing is undone and
+ * this throws; `settleExpansion` finishes such an expansion instead.
+ */
 export async function cleanExpansion(ctx: OpContext, volumeId: string, opId: string): Promise<void> {
   const v = ctx.ledger.findVolume(volumeId);
   const bricks = ctx.ledger.listBricksOfOperation(opId);
-  if (v && bricks.length) await destroyBricks(ctx, v, bricks);
+  if (v && bricks.length) {
+    const served = await servedBricks(ctx, v, bricks);
+    if (served.size) throw new ConflictError(`gluster serves ${served.size} of the new bricks of volume ${v.name}: the expansion is finished by recovery, not undone`);
+    await destroyBricks(ctx, v, bricks);
+  }
   ctx.ledger.immediate(() => {
     for (const b of bricks) if (ctx.ledger.deleteBrick(b.id)) ctx.ledger.reserveOnDevice(b.deviceId, -(b.tpKiB + b.metaKiB));
     if (v) ctx.ledger.updateVolume(v.id, { state: "online", opId: null });
   });
+}
+
+/**
+ * Recovery of an expansion a dead process left: committed, or cut off after gluster took (some of) the
+ * new bricks, it is finished (the missing sets added); otherwise undone.
+ */
+export async function settleExpansion(ctx: OpContext, op: { id: string; status: string }, volumeId: string, addGiB: number): Promise<"finished" | "rolled back"> {
+  const v = ctx.ledger.findVolume(volumeId);
+  const bricks = ctx.ledger.listBricksOfOperation(op.id);
+  if (op.status !== "committed" && v && bricks.length) {
+    const served = await servedBricks(ctx, v, bricks);
+    if (served.size) {
+      const missing = bricks.filter((b) => !served.has(b.id));
+      if (missing.length) await glusterAddBricks(ctx, v, missing);
+    } else {
+      await cleanExpansion(ctx, volumeId, op.id);
+      return "rolled back";
+    }
+  } else if (op.status !== "committed") {
+    await cleanExpansion(ctx, volumeId, op.id);
+    return "rolled back";
+  }
+  ctx.ledger.immediate(() => finishExpansion(ctx, volumeId, op.id, addGiB));
+  return "finished";
 }
 
 export function finishExpansion(ctx: OpContext, volumeId: string, opId: string, addGiB: number): VolumeRow {

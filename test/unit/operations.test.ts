@@ -143,7 +143,7 @@ describe("operations (fake executor): what the engine sends and what it records"
     fake.runs.length = 0;
     await engine.deleteVolume(v.id);
     const [gl] = fake.runs.filter((r) => r.script.includes("volume delete"));
-    assert.match(gl.script, /if gluster --mode=script --timeout=600 volume list \| grep -qxF -e 'r3'; then \{ gluster --mode=script --timeout=600 volume stop 'r3' force \|\| true; \}; gluster --mode=script --timeout=600 volume delete 'r3'; fi/);
+    assert.match(gl.script, /^\{ gluster --mode=script --timeout=600 volume stop 'r3' force \|\| true; \}\ngluster --mode=script --timeout=600 volume delete 'r3'$/m);
     assert.equal(engine.ledger.findVolume(v.id), undefined);
     for (const d of engine.ledger.listDevices()) assert.equal(d.usedKiB, 0);
   });

@@ -10,7 +10,8 @@ describe("read-back (refresh): unknown is not absent", function () {
     const { engine, fake } = seeded();
     const d = engine.ledger.listDevices()[0];
     fake.on(/vgs --reportformat json/, { code: 1, stderr: "sudo: a password is required" });
-    await assert.rejects(engine.inspectDevice(d.id), /cannot read the VG list of device \/dev\/vdb \([0-9a-f]{32}\) on mgmt1 \(exit 1: sudo: a password is required\); check SSH and sudo on the node/);
+    const node = engine.ledger.getNode(d.nodeId).manageHost;
+    await assert.rejects(engine.inspectDevice(d.id), new RegExp(`cannot read the VG list of device ${d.path} \\(${d.id}\\) on ${node} \\(exit 1: sudo: a password is required\\); check SSH and sudo on the node`));
     await engine.close();
   });
 
