@@ -25,7 +25,7 @@ export const device = {
   parent: { input: "nodeId", doc: "node" },
   replace: { path: "`path`" },
   // destroyData only matters when the device is created: a change is recorded, nothing is wiped
-  update: { tags: "`tags`", connection: HANDED_DOWN, destroyData: "`destroyData` (recorded only: it acts at create)" },
+  update: { tags: "`tags`", connection: HANDED_DOWN, destroyData: "`destroyData` (kept in the state; it only acts at create)" },
   refuse: { doc: "a path that is not a plain `/dev/...` path" },
 } satisfies Resource;
 
