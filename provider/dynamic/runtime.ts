@@ -2,8 +2,9 @@
  * What the dynamic providers do, loaded fresh in the provider process by the shims (shims.ts).
  * It translates Pulumi's check/diff/create/read/update/delete into calls on a storage backend
  * (backend.ts): the embedded engine or a Heketi-compatible REST server, chosen per call by the
- * resource's `connection`. Validation, the diff rules and preview-time unknowns are handled here,
- * the same for both; storage decisions stay in the backends.
+ * resource's `connection`. Validation, the diff and preview-time unknowns are handled here, the same
+ * for both, by each resource's own schemas and rules (provider/resources); storage decisions stay in
+ * the backends.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";

@@ -47,6 +47,7 @@ export const RestSettingsSchema = z.object({
 });
 
 export const RestConnectionSchema = z.object({
+  /** The server that manages the cluster, and how to log in to it. */
   rest: RestSettingsSchema,
   ssh: z.undefined(notWithRest("ssh")).optional(),
   ledgerPath: z.undefined(notWithRest("ledgerPath")).optional(),
