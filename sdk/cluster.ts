@@ -1,46 +1,20 @@
 import * as pulumi from "@pulumi/pulumi";
 import { clusterProvider } from "../provider/dynamic/shims";
-import type { Device } from "./device";
-import type { Node } from "./node";
+import type { z } from "zod";
+import type { cluster } from "../provider/resources/cluster";
+import type { EngineConnectionSchema, RestConnectionSchema, RestSettingsSchema } from "../provider/resources/connection";
+import type { Args } from "./args";
+import type { Device, DeviceArgs } from "./device";
+import type { Node, NodeArgs } from "./node";
 
-export interface SshDefaultsArgs {
-  /** User the engine logs in as (default root). */
-  user?: pulumi.Input<string>;
-  /** SSH port of every node (default 22; a node may override it). */
-  port?: pulumi.Input<number>;
-  /** Run storage commands through `sudo -n` (for a non-root user with passwordless sudo). */
-  sudo?: pulumi.Input<boolean>;
-  /** The private key text. Pass a secret (`config.requireSecret(...)`); it never appears in plain text in the state. */
-  privateKey?: pulumi.Input<string>;
-  /** Or a path to the private key file on the machine that runs `pulumi up`. */
-  privateKeyPath?: pulumi.Input<string>;
-  /** A known_hosts file that pins the nodes' host keys (or pin each node with `hostKeyFingerprint`). */
-  knownHostsPath?: pulumi.Input<string>;
-}
+/** The SSH settings every node of an engine cluster shares (a node may override some). */
+export type SshDefaultsArgs = Args<z.input<typeof EngineConnectionSchema>["ssh"]>;
 
 /** A Heketi-compatible REST server that manages the cluster (Heketi v10, or this project's server). */
-export interface RestServerArgs {
-  /** Base URL, e.g. `http://heketi.example.com:8080` (http or https, no query string). */
-  url: pulumi.Input<string>;
-  /** JWT issuer: `admin` (the default, and the only role that may manage clusters, nodes and devices). */
-  user?: pulumi.Input<"admin">;
-  /** The server's admin key (Heketi's `jwt.admin.key`). Pass a secret (`config.requireSecret(...)`); it never appears in plain text in the state. */
-  key: pulumi.Input<string>;
-  /** How often an asynchronous operation is polled, in ms (default 400, as Heketi's own client). */
-  pollIntervalMs?: pulumi.Input<number>;
-}
-
-interface ClusterCommonArgs {
-  /** Allow file volumes (default true). */
-  file?: pulumi.Input<boolean>;
-  /** Allow block-hosting volumes (default false). */
-  block?: pulumi.Input<boolean>;
-}
+export type RestServerArgs = Args<z.input<typeof RestSettingsSchema>>;
 
 /** The embedded engine manages the cluster: its own SQLite ledger, SSH to every node. */
-export interface EngineClusterArgs extends ClusterCommonArgs {
-  /** How the engine reaches the nodes. */
-  ssh: pulumi.Input<SshDefaultsArgs>;
+export interface EngineClusterArgs extends Args<Omit<z.input<typeof cluster.engine>, "connection"> & Omit<z.input<typeof EngineConnectionSchema>, "ledgerPath">> {
   /**
    * Where the engine keeps its ledger (SQLite): a cache of what the nodes hold and the journal of
    * operations under way, rebuilt from the nodes when missing or stale. A relative path is taken from
@@ -48,8 +22,6 @@ export interface EngineClusterArgs extends ClusterCommonArgs {
    * `.pulumi-glusterfs/<project>-<stack>.db`. Changing it never changes a resource.
    */
   ledgerPath?: pulumi.Input<string>;
-  /** Optional display name (kept in the ledger). */
-  name?: pulumi.Input<string>;
   rest?: undefined;
 }
 
@@ -59,13 +31,7 @@ export interface EngineClusterArgs extends ClusterCommonArgs {
  * server reaches the nodes with its own SSH settings, so neither the cluster nor its nodes take `ssh`.
  * What Heketi's API cannot do is refused at preview: changing a node's zone, changing a volume's options.
  */
-export interface RestClusterArgs extends ClusterCommonArgs {
-  rest: pulumi.Input<RestServerArgs>;
-  ssh?: undefined;
-  ledgerPath?: undefined;
-  /** Heketi clusters have no name. */
-  name?: undefined;
-}
+export type RestClusterArgs = Args<Omit<z.input<typeof cluster.rest>, "connection"> & z.input<typeof RestConnectionSchema>>;
 
 export type GlusterClusterArgs = EngineClusterArgs | RestClusterArgs;
 
@@ -118,7 +84,7 @@ export class GlusterCluster extends pulumi.dynamic.Resource {
   }
 
   private readonly managedByRest: boolean;
-  private readonly declared: Array<{ node: Node; args: PoolNodeArgs; devices: Array<{ device: Device; path: pulumi.Input<string>; tags?: pulumi.Input<Record<string, pulumi.Input<string>>> }> }> = [];
+  private readonly declared: Array<{ node: Node; args: PoolNodeArgs; devices: Array<{ device: Device; path: DeviceArgs["path"]; tags?: DeviceArgs["tags"] }> }> = [];
 
   /** @internal Node's constructor declares itself here, so resources declared after it know where the nodes are. */
   declareNode(node: Node, args: PoolNodeArgs): void {
@@ -126,7 +92,7 @@ export class GlusterCluster extends pulumi.dynamic.Resource {
   }
 
   /** @internal Device's constructor declares itself here. */
-  declareDevice(node: Node, device: Device, path: pulumi.Input<string>, tags?: pulumi.Input<Record<string, pulumi.Input<string>>>): void {
+  declareDevice(node: Node, device: Device, path: DeviceArgs["path"], tags?: DeviceArgs["tags"]): void {
     this.declared.find((d) => d.node === node)?.devices.push({ device, path, tags });
   }
 
@@ -151,14 +117,7 @@ export class GlusterCluster extends pulumi.dynamic.Resource {
 }
 
 /** What the pool needs to know of a node (the Node resource's own inputs). */
-export interface PoolNodeArgs {
-  manageHostname: pulumi.Input<string>;
-  storageHostname: pulumi.Input<string>;
-  zone: pulumi.Input<number>;
-  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  ssh?: pulumi.Input<{ user?: pulumi.Input<string>; port?: pulumi.Input<number>; sudo?: pulumi.Input<boolean>; hostKeyFingerprint?: pulumi.Input<string> }>;
-}
+type PoolNodeArgs = Pick<NodeArgs, "manageHostname" | "storageHostname" | "zone" | "tags" | "ssh">;
 
-export type ClusterConnection =
-  | { ledgerPath: string; ssh: { user?: string; port?: number; sudo?: boolean; privateKey?: string; privateKeyPath?: string; knownHostsPath?: string } }
-  | { rest: { url: string; user?: string; key: string; pollIntervalMs?: number } };
+/** How the cluster is managed, as the program gave it: what its nodes, devices and volumes are handed. */
+export type ClusterConnection = z.input<typeof EngineConnectionSchema> | z.input<typeof RestConnectionSchema>;

@@ -1,14 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { deviceProvider } from "../provider/dynamic/shims";
+import type { z } from "zod";
+import type { device } from "../provider/resources/device";
+import type { Args } from "./args";
 import type { Node } from "./node";
 
-export interface DeviceArgs {
+/** A Device's inputs as the provider validates them, but for what it takes from its node (`node`). */
+export interface DeviceArgs extends Args<Omit<z.input<typeof device.engine>, "connection" | "nodeId" | "pool">> {
   node: Node;
-  /** Raw block device, e.g. /dev/vdb. It must be empty unless destroyData is set. Changing it replaces the device. */
-  path: pulumi.Input<string>;
-  /** Wipe existing signatures (wipefs --all) before pvcreate. Default false: a device holding data is refused. */
-  destroyData?: pulumi.Input<boolean>;
-  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
 /**

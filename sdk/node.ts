@@ -1,25 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { nodeProvider } from "../provider/dynamic/shims";
+import type { z } from "zod";
+import type { node } from "../provider/resources/node";
+import type { Args } from "./args";
 import type { GlusterCluster } from "./cluster";
 
-export interface NodeArgs {
+/** A Node's inputs as the provider validates them, but for what it takes from its cluster (`cluster`). */
+export interface NodeArgs extends Args<Omit<z.input<typeof node.engine>, "connection" | "clusterId" | "pool">> {
   cluster: GlusterCluster;
-  /** What SSH connects to (hostname or address). Changing it replaces the node. */
-  manageHostname: pulumi.Input<string>;
-  /** The storage network IPv4 address gluster peers and clients use (Kubernetes needs an IP). Changing it replaces the node. */
-  storageHostname: pulumi.Input<string>;
-  /**
-   * Failure domain (1 or more); replicas are spread across zones. Changing it updates in place (engine);
-   * a REST cluster refuses the change at preview (Heketi's API cannot change a zone).
-   */
-  zone: pulumi.Input<number>;
-  /** Free-form tags (e.g. `arbiter: required`); updated in place. */
-  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /**
-   * Per-node SSH overrides; `hostKeyFingerprint` pins this node's host key (SHA256:...). Engine clusters only:
-   * with a REST cluster the server reaches the nodes with its own SSH settings, and `ssh` is refused.
-   */
-  ssh?: pulumi.Input<{ user?: pulumi.Input<string>; port?: pulumi.Input<number>; sudo?: pulumi.Input<boolean>; hostKeyFingerprint?: pulumi.Input<string> }>;
 }
 
 /**

@@ -1,27 +1,21 @@
 import * as pulumi from "@pulumi/pulumi";
 import { volumeProvider } from "../provider/dynamic/shims";
+import type { z } from "zod";
+import type { Durability, GlusterOption } from "../provider/model/schemas";
+import type { volume } from "../provider/resources/volume";
+import type { Args } from "./args";
 import type { GlusterCluster } from "./cluster";
 
-export type DurabilityArgs =
-  | { type: "none" }
-  | { type: "replicate"; replica?: number; arbiter?: boolean }
-  | { type: "disperse"; data: number; redundancy: number };
+export type DurabilityArgs = z.input<typeof Durability>;
 
-export interface VolumeArgs {
+/**
+ * A Volume's inputs as the provider validates them, but for what it takes from its cluster (`cluster`)
+ * and the two it takes in a program's terms (`name`, `options`).
+ */
+export interface VolumeArgs extends Args<Omit<z.input<typeof volume.engine>, "connection" | "clusterId" | "pool" | "name" | "options">> {
   cluster: GlusterCluster;
   /** Gluster volume name (letters, digits, '_' and '-'); default: the resource name. Changing it replaces the volume. */
   name?: pulumi.Input<string>;
-  /**
-   * Size in GiB. Raising it expands the volume in place (new brick sets; with a REST cluster
-   * `POST /volumes/{id}/expand` by the difference); lowering it is refused.
-   */
-  sizeGiB: pulumi.Input<number>;
-  /** Default replica 3 (an arbiter volume is `user.heketi.arbiter true` for a REST cluster). Changing it replaces the volume (its data is lost). */
-  durability?: pulumi.Input<DurabilityArgs>;
-  /** Group owning the brick directories (chmod 2775), for pods with supplemental groups. */
-  gid?: pulumi.Input<number>;
-  /** Thin-pool size factor for snapshots (1..100, default 1). */
-  snapshotFactor?: pulumi.Input<number>;
   /**
    * `gluster volume set` options, e.g. { "performance.quick-read": "off" }; updated in place (engine). A REST
    * cluster passes them at create (`glustervolumeoptions`) and refuses a later change at preview (no Heketi API for it).
@@ -46,7 +40,7 @@ export class Volume extends pulumi.dynamic.Resource {
   declare public readonly status: pulumi.Output<string>;
 
   constructor(name: string, args: VolumeArgs, opts?: pulumi.CustomResourceOptions) {
-    const options = pulumi.output(args.options ?? {}).apply((o) => Object.entries(o).map(([key, value]) => ({ key, value })));
+    const options = pulumi.output(args.options ?? {}).apply((o) => Object.entries(o).map(([key, value]): GlusterOption => ({ key, value })));
     super(
       volumeProvider,
       name,

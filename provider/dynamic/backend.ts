@@ -3,17 +3,11 @@
  * handling) and what actually manages storage. Two backends implement it:
  *  - engine-backend.ts: the embedded Engine (SQLite ledger, SSH to the nodes);
  *  - rest-backend.ts:   a Heketi-compatible REST server (its database is the source of truth).
- * The runtime picks one per call from the resource's `connection` (inputs.ts `backendOf`).
+ * The runtime picks one per call from the resource's `connection` (`backendOf`, provider/resources/connection.ts).
  */
-import type { Connection, InputKind } from "./inputs";
-
-export type Props = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-/** A check failure: the top-level property and a reason that names the field and the rule. */
-export interface Failure {
-  property: string;
-  reason: string;
-}
+import type { ResourceKind } from "../resources";
+import type { Connection } from "../resources/connection";
+import type { Props } from "../resources/resource";
 
 /** What a backend sees of a resource that still exists: its outputs, and for drift the inputs as the backend has them. */
 export interface ReadResult {
@@ -39,16 +33,9 @@ export interface StorageBackend<C = any, N = any, D = any, V = any> {
   volume: ResourceOps<V>;
 }
 
-/**
- * What a backend refuses at check (so preview fails and nothing is touched), beyond the schema:
- * `olds` are the inputs in the state ({} on create), `news` the validated new inputs, `replacing`
- * whether the change already replaces the resource.
- */
-export type Rules = Partial<Record<InputKind, (olds: Props, news: Props, replacing: boolean) => Failure[]>>;
-
 /** The call a backend is opened for: the kind, its inputs or state, and whether the resource already exists. */
 export interface Call {
-  kind: InputKind;
+  kind: ResourceKind;
   values: Props;
   exists: boolean;
   /** update: the state before it */
@@ -56,6 +43,5 @@ export interface Call {
 }
 
 export interface BackendModule {
-  rules: Rules;
   open(connection: Connection, call?: Call): Promise<StorageBackend>;
 }

@@ -8,8 +8,14 @@ import * as path from "node:path";
 import { Engine } from "../engine";
 import { NotFoundError } from "../model/errors";
 import type { DeclaredPool, RebuildPlan } from "../operations/rebuild";
-import type { BackendModule, Props, StorageBackend } from "./backend";
-import { backendOf, EngineClusterInputs, EngineConnection, EngineConnectionSchema, EngineDeviceInputs, EngineInputs, EngineNodeInputs, EngineVolumeInputs, PoolSchema } from "./inputs";
+import type { EngineClusterInputs } from "../resources/cluster";
+import { backendOf, type EngineConnection, EngineConnectionSchema } from "../resources/connection";
+import type { EngineDeviceInputs } from "../resources/device";
+import { node as nodeResource, type EngineNodeInputs } from "../resources/node";
+import { PoolSchema } from "../resources/pool";
+import type { Props } from "../resources/resource";
+import { volume as volumeResource, type EngineVolumeInputs } from "../resources/volume";
+import type { BackendModule, StorageBackend } from "./backend";
 
 const engines = new Map<string, Promise<Engine>>();
 
@@ -196,7 +202,7 @@ function backend(engine: Engine): StorageBackend<EngineClusterInputs, EngineNode
         await sync(poolOf(p, { id, props: p }));
         const live = await engine.inspectNode(id);
         if (!live) return undefined;
-        return { props: { ...p, zone: live.zone, tags: live.tags, state: live.state }, inputs: inputsOf(Object.keys(EngineInputs.node.shape), { ...p, zone: live.zone, tags: live.tags }) };
+        return { props: { ...p, zone: live.zone, tags: live.tags, state: live.state }, inputs: inputsOf(Object.keys(nodeResource.engine.shape), { ...p, zone: live.zone, tags: live.tags }) };
       },
       async update(id, olds, i) {
         await sync(poolOf(i, { id, props: i }));
@@ -258,7 +264,7 @@ function backend(engine: Engine): StorageBackend<EngineClusterInputs, EngineNode
         if (!live.existsInGluster) return undefined;
         return {
           props: { ...p, ...volumeOuts(engine, p as EngineVolumeInputs, id), status: live.status, brickCount: live.brickCount },
-          inputs: inputsOf(Object.keys(EngineInputs.volume.shape), { ...p, sizeGiB: live.sizeGiB, options: live.options }),
+          inputs: inputsOf(Object.keys(volumeResource.engine.shape), { ...p, sizeGiB: live.sizeGiB, options: live.options }),
         };
       },
       async update(id, olds, i) {
@@ -279,7 +285,6 @@ function backend(engine: Engine): StorageBackend<EngineClusterInputs, EngineNode
 }
 
 export const engineBackend: BackendModule = {
-  rules: {},
   async open(connection, call) {
     const c = EngineConnectionSchema.parse(connection);
     if (!fs.existsSync(ledgerFile(c)) && call?.exists && call.kind !== "cluster" && !poolOf(call.values) && backendOf(call.olds?.connection) === "engine") {

@@ -2,11 +2,16 @@
  * The REST backend: resources of a cluster whose connection is `{ rest: { url, user, key } }` are
  * managed through a Heketi-compatible REST API, so Pulumi and Kubernetes share one source of truth
  * (the server's database). What Heketi's API cannot do (change a node's zone, change the options of
- * a volume) is refused at check, before anything is touched.
+ * a volume) is refused at check, before anything is touched (the resources' rules, provider/resources).
  */
 import { HeketiClient, isNotFound, VolumeCreateRequest, VolumeInfo } from "../rest-client";
-import type { BackendModule, Failure, Props, StorageBackend } from "./backend";
-import { RestClusterInputs, RestConnection, RestConnectionSchema, RestDeviceInputs, RestInputs, RestNodeInputs, RestVolumeInputs } from "./inputs";
+import { cluster as clusterResource, type RestClusterInputs } from "../resources/cluster";
+import { type RestConnection, RestConnectionSchema } from "../resources/connection";
+import { device as deviceResource, type RestDeviceInputs } from "../resources/device";
+import { node as nodeResource, type RestNodeInputs } from "../resources/node";
+import type { Props } from "../resources/resource";
+import { volume as volumeResource, type RestVolumeInputs } from "../resources/volume";
+import type { BackendModule, StorageBackend } from "./backend";
 
 const clients = new Map<string, HeketiClient>();
 
@@ -96,7 +101,7 @@ function backend(c: RestConnection): StorageBackend<RestClusterInputs, RestNodeI
         const cl = await unlessGone(api.clusterInfo(id));
         if (!cl) return undefined;
         const props = { ...p, file: cl.file, block: cl.block, clusterId: cl.id, restUrl: c.rest.url };
-        return { props, inputs: inputsOf(Object.keys(RestInputs.cluster.shape), props) };
+        return { props, inputs: inputsOf(Object.keys(clusterResource.rest.shape), props) };
       },
       async update(id, olds, i) {
         const cl = await mustExist(c, "cluster", id, api.clusterInfo(id));
@@ -121,7 +126,7 @@ function backend(c: RestConnection): StorageBackend<RestClusterInputs, RestNodeI
         const n = await unlessGone(api.nodeInfo(id));
         if (!n) return undefined;
         const live = { zone: n.zone, tags: n.tags ?? {} };
-        return { props: { ...p, ...live, state: n.state }, inputs: inputsOf(Object.keys(RestInputs.node.shape), { ...p, ...live }) };
+        return { props: { ...p, ...live, state: n.state }, inputs: inputsOf(Object.keys(nodeResource.rest.shape), { ...p, ...live }) };
       },
       async update(id, olds, i) {
         const n = await mustExist(c, "node", id, api.nodeInfo(id));
@@ -154,7 +159,7 @@ function backend(c: RestConnection): StorageBackend<RestClusterInputs, RestNodeI
         if (!d) return undefined;
         return {
           props: { ...p, tags: d.tags ?? {}, totalKiB: d.storage.total, freeKiB: d.storage.free, usedKiB: d.storage.used, state: d.state },
-          inputs: inputsOf(Object.keys(RestInputs.device.shape), { ...p, tags: d.tags ?? {} }),
+          inputs: inputsOf(Object.keys(deviceResource.rest.shape), { ...p, tags: d.tags ?? {} }),
         };
       },
       async update(id, olds, i) {
@@ -190,7 +195,7 @@ function backend(c: RestConnection): StorageBackend<RestClusterInputs, RestNodeI
       async read(id, p) {
         const v = await unlessGone(api.volumeInfo(id));
         if (!v) return undefined;
-        return { props: { ...p, ...volumeOuts(p, v) }, inputs: inputsOf(Object.keys(RestInputs.volume.shape), { ...p, sizeGiB: v.size }) };
+        return { props: { ...p, ...volumeOuts(p, v) }, inputs: inputsOf(Object.keys(volumeResource.rest.shape), { ...p, sizeGiB: v.size }) };
       },
       /** Expand by what the server's volume lacks (it may have grown behind Pulumi's back); shrinking was refused at check. */
       async update(id, _olds, i) {
@@ -209,20 +214,7 @@ function backend(c: RestConnection): StorageBackend<RestClusterInputs, RestNodeI
   };
 }
 
-/** What Heketi's API has no call for, refused at check unless the change replaces the resource anyway. */
-const rules = {
-  node(olds: Props, news: Props, replacing: boolean): Failure[] {
-    if (replacing || typeof olds.zone !== "number" || olds.zone === news.zone) return [];
-    return [{ property: "zone", reason: `zone: Heketi's API cannot change the zone of a node (${olds.zone} → ${news.zone}); keep the zone, or remove the node and add it again` }];
-  },
-  volume(olds: Props, news: Props, replacing: boolean): Failure[] {
-    if (replacing || !Array.isArray(olds.options) || same(olds.options, news.options)) return [];
-    return [{ property: "options", reason: "options: Heketi's API cannot change the options of an existing volume; keep them, or create a new volume" }];
-  },
-};
-
 export const restBackend: BackendModule = {
-  rules,
   async open(connection) {
     return backend(RestConnectionSchema.parse(connection));
   },

@@ -2,13 +2,16 @@
  * What the dynamic providers do, loaded fresh in the provider process by the shims (shims.ts).
  * It translates Pulumi's check/diff/create/read/update/delete into calls on a storage backend
  * (backend.ts): the embedded engine or a Heketi-compatible REST server, chosen per call by the
- * resource's `connection`. Validation, the diff rules and preview-time unknowns are handled here,
- * the same for both; storage decisions stay in the backends.
+ * resource's `connection`. Validation, the diff and preview-time unknowns are handled here, the same
+ * for both, by each resource's own schemas and rules (provider/resources); storage decisions stay in
+ * the backends.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import type { BackendModule, Call, Failure, Props } from "./backend";
-import { backendOf, Connection, InputKind, inputSchema } from "./inputs";
+import { backendOf, type Connection } from "../resources/connection";
+import { inputSchema, RESOURCES, type ResourceKind } from "../resources";
+import { replacePaths, updatePaths, type Failure, type Props } from "../resources/resource";
+import type { BackendModule, Call } from "./backend";
 
 type Dyn = pulumi.dynamic.ResourceProvider;
 
@@ -86,22 +89,9 @@ function comparable(path: string, v: unknown): unknown {
 
 const gone = { id: "", props: {} } as unknown as pulumi.dynamic.ReadResult;
 
-/**
- * What a change does, per kind: `replace` paths replace the resource (delete first), `update` paths
- * update it in place. Every connection change is an update: a new REST URL or key, or a move between
- * the engine and a REST server (e.g. `pulumi-glusterfs serve` on this stack's ledger), keeps the ids:
- * the update then checks that each resource is there, and fails without deleting anything when it is
- * not. `pool` (where the nodes are, for rebuilding the ledger) is never a change of its own.
- */
-const RULES: Record<InputKind, { replace: string[]; update: string[] }> = {
-  cluster: { replace: ["name"], update: ["connection", "file", "block"] },
-  node: { replace: ["clusterId", "manageHostname", "storageHostname"], update: ["zone", "tags", "ssh", "connection"] },
-  device: { replace: ["nodeId", "path"], update: ["tags", "connection", "destroyData"] },
-  volume: { replace: ["clusterId", "name", "durability", "gid", "snapshotFactor"], update: ["sizeGiB", "options", "connection"] },
-};
-
-function replaced(kind: InputKind, olds: Props, news: Props): string[] {
-  return [...new Set(changed(olds, news, RULES[kind].replace).map((k) => k.split(".")[0]))];
+/** What a change does is each resource's own rule (provider/resources): the inputs that replace it, and those that update it. */
+function replaced(kind: ResourceKind, olds: Props, news: Props): string[] {
+  return [...new Set(changed(olds, news, replacePaths(RESOURCES[kind])).map((k) => k.split(".")[0]))];
 }
 
 /**
@@ -113,29 +103,21 @@ function migrates(olds: Props, news: Props): boolean {
   return backendOf(news.connection) === "engine" && news.pool !== undefined && olds.pool === undefined && Object.keys(olds).length > 0;
 }
 
-function diffResult(kind: InputKind, olds: Props, news: Props): pulumi.dynamic.DiffResult {
+function diffResult(kind: ResourceKind, olds: Props, news: Props): pulumi.dynamic.DiffResult {
   const replaces = replaced(kind, olds, news);
-  const updates = changed(olds, news, RULES[kind].update);
+  const updates = changed(olds, news, updatePaths(RESOURCES[kind]));
   return { changes: replaces.length + updates.length > 0 || migrates(olds, news), replaces, deleteBeforeReplace: true };
 }
 
-/** Rules that hold for every backend, on validated inputs. */
-const SHARED: Partial<Record<InputKind, (olds: Props, news: Props) => Failure[]>> = {
-  volume: (olds, v) =>
-    olds && typeof olds.sizeGiB === "number" && v.sizeGiB < olds.sizeGiB
-      ? [{ property: "sizeGiB", reason: `sizeGiB: a GlusterFS volume cannot shrink (${olds.sizeGiB} → ${v.sizeGiB} GiB); it can only grow in place. Create a new, smaller volume and move the data.` }]
-      : [],
-};
-
-function provider(kind: InputKind): Dyn {
+function provider(kind: ResourceKind): Dyn {
   return {
     async check(olds, news) {
       const o = strip(olds ?? {});
       const connection = strip(news).connection;
-      const rules = (await backendModule(connection)).rules[kind];
+      const { refuse } = RESOURCES[kind];
       return check(inputSchema(kind, connection), news, (v) => {
         const replacing = Object.keys(o).length > 0 && replaced(kind, o, v).length > 0;
-        return [...(SHARED[kind]?.(o, v) ?? []), ...(rules?.(o, v, replacing) ?? [])];
+        return [...(refuse.any?.(o, v, replacing) ?? []), ...(refuse[backendOf(connection)]?.(o, v, replacing) ?? [])];
       });
     },
     async diff(_id, olds, news) {

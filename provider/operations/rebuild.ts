@@ -23,7 +23,7 @@ import type { GlusterOption, SshSettings } from "../model/schemas";
 import { KIB_PER_GIB } from "../placement/sizing";
 import { OpContext, probeScript } from "./context";
 
-/** A node as the program declares it (see provider/dynamic/inputs.ts PoolSchema). */
+/** A node as the program declares it (see provider/resources/pool.ts). */
 export interface DeclaredNode {
   nodeId: string;
   manageHostname: string;

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { clusterProvider, deviceProvider, nodeProvider, volumeProvider } from "../../provider/dynamic/shims";
 import { volumeRequest } from "../../provider/dynamic/rest-backend";
-import { RestInputs } from "../../provider/dynamic/inputs";
+import { volume } from "../../provider/resources/volume";
 import { FakeHeketi, ID, KEY, volumeJson } from "../support/fake-heketi";
 
 const rest = (url = "http://127.0.0.1:1", extra: Record<string, unknown> = {}) => ({ rest: { url, user: "admin", key: KEY, pollIntervalMs: 50, ...extra } });
@@ -77,9 +77,9 @@ describe("dynamic providers with a REST cluster: check and diff", function () {
   });
 
   it("maps volume inputs to Heketi's VolumeCreateRequest", function () {
-    const base = RestInputs.volume.parse({ connection: rest(), clusterId: ID("a"), name: "data", sizeGiB: 2 });
+    const base = volume.rest.parse({ connection: rest(), clusterId: ID("a"), name: "data", sizeGiB: 2 });
     assert.deepEqual(volumeRequest(base), { size: 2, name: "data", clusters: [ID("a")], durability: { type: "replicate", replicate: { replica: 3 } }, snapshot: { enable: false, factor: 1 } });
-    const arb = RestInputs.volume.parse({ ...base, durability: { type: "replicate", replica: 3, arbiter: true }, gid: 2001, snapshotFactor: 1.5, options: [{ key: "performance.quick-read", value: "off" }] });
+    const arb = volume.rest.parse({ ...base, durability: { type: "replicate", replica: 3, arbiter: true }, gid: 2001, snapshotFactor: 1.5, options: [{ key: "performance.quick-read", value: "off" }] });
     assert.deepEqual(volumeRequest(arb), {
       size: 2,
       name: "data",
@@ -89,8 +89,8 @@ describe("dynamic providers with a REST cluster: check and diff", function () {
       glustervolumeoptions: ["performance.quick-read off", "user.heketi.arbiter true"],
       snapshot: { enable: true, factor: 1.5 },
     });
-    assert.deepEqual(volumeRequest(RestInputs.volume.parse({ ...base, durability: { type: "disperse", data: 4, redundancy: 2 } })).durability, { type: "disperse", disperse: { data: 4, redundancy: 2 } });
-    assert.deepEqual(volumeRequest(RestInputs.volume.parse({ ...base, durability: { type: "none" } })).durability, { type: "none" });
+    assert.deepEqual(volumeRequest(volume.rest.parse({ ...base, durability: { type: "disperse", data: 4, redundancy: 2 } })).durability, { type: "disperse", disperse: { data: 4, redundancy: 2 } });
+    assert.deepEqual(volumeRequest(volume.rest.parse({ ...base, durability: { type: "none" } })).durability, { type: "none" });
   });
 });
 
