@@ -1,13 +1,14 @@
 /**
- * Recognises the commands the engine runs (argv, after the shell removed the quotes), checks every
- * option, calls the model and prints what the real tool prints. Options or sub-commands the
+ * Recognises the simple commands the engine's scripts hold (their argv, as the program would receive
+ * it), checks every option, calls the model and prints what the real tool prints. Options or sub-commands the
  * simulator does not know throw `UnrecognisedCommand`, which fails the whole run with exit 127.
  */
-import { UnrecognisedCommand, type CommandResult } from "./bash";
+import { KIB_PER_GIB, KIB_PER_MIB } from "../../provider/placement/sizing";
+import { UnrecognisedCommand, type CommandResult } from "./interpreter";
 import { SimFailure, fail } from "./failure";
 import type { BrickArg, VolumeLayout } from "./gluster";
 import type { Disk, Lv, SimHost, Vg } from "./host";
-import { dmPath, KIB_PER_GIB, KIB_PER_MIB } from "./host";
+import { dmPath } from "./host";
 import type { Node, SimModel } from "./model";
 import * as R from "./render";
 
@@ -93,79 +94,25 @@ function positional(cmd: string, p: Parsed, n: number): string[] {
 // ---------------------------------------------------------------------------------------------
 // coreutils & friends
 
+/** `test -b PATH` and `test -d PATH`, the tests the builders write. */
 function test(args: string[], h: SimHost): number {
-  const unary: Record<string, (x: string) => boolean> = {
-    "-b": (x) => h.isBlock(x),
-    "-d": (x) => h.isDir(x),
-    "-e": (x) => h.isDir(x) || h.readFile(x) !== undefined || h.isBlock(x),
-    "-f": (x) => h.readFile(x) !== undefined,
-    "-s": (x) => (h.readFile(x) ?? "").length > 0,
-    "-n": (x) => x.length > 0,
-    "-z": (x) => x.length === 0,
-  };
-  const binary: Record<string, (a: string, b: string) => boolean> = { "=": (a, b) => a === b, "==": (a, b) => a === b, "!=": (a, b) => a !== b };
-  const ev = (a: string[]): boolean => {
-    if (a.length === 0) return false;
-    if (a[0] === "!" && a.length > 1) return !ev(a.slice(1));
-    if (a.length === 1) return a[0].length > 0;
-    if (a.length === 2 && unary[a[0]]) return unary[a[0]](a[1]);
-    if (a.length === 3 && binary[a[1]]) return binary[a[1]](a[0], a[2]);
-    return unknown(`test ${a.join(" ")}: this test is not simulated`);
-  };
-  return ev(args) ? 0 : 1;
+  const unary: Record<string, (x: string) => boolean> = { "-b": (x) => h.isBlock(x), "-d": (x) => h.isDir(x) };
+  if (args.length !== 2 || !unary[args[0]]) unknown(`test ${args.join(" ")}: this test is not simulated`);
+  return unary[args[0]](args[1]) ? 0 : 1;
 }
 
-/** The two awk programs `removeTableLines` writes (exact text), and nothing else. */
-function awk(args: string[], c: CommandContext): CommandResult {
-  const [prog, file, extra] = args;
-  if (!prog || !file || extra !== undefined) unknown("awk: only `awk PROGRAM FILE` is simulated");
-  const found = /^!\/\^\[ \\t\]\*#\/ && \$(\d+) == ENVIRON\["([A-Z_][A-Z0-9_]*)"\] \{ found = 1 \} END \{ exit !found \}$/.exec(prog);
-  const keep = /^\/\^\[ \\t\]\*#\/ \|\| \$(\d+) != ENVIRON\["([A-Z_][A-Z0-9_]*)"\]$/.exec(prog);
-  const m = found ?? keep;
-  if (!m) unknown(`awk: program not simulated: ${prog}`);
-  const text = c.node.host.readFile(file);
-  if (text === undefined) return { code: 2, stdout: "", stderr: `awk: cannot open "${file}" (No such file or directory)\n` };
-  const field = Number(m[1]);
-  const value = c.env[m[2]] ?? "";
-  const lines = text.split("\n");
-  if (lines[lines.length - 1] === "") lines.pop();
-  const comment = (l: string) => /^[ \t]*#/.test(l);
-  const fieldOf = (l: string) => l.trim().split(/[ \t]+/)[field - 1] ?? "";
-  if (found) return { code: lines.some((l) => !comment(l) && fieldOf(l) === value) ? 0 : 1, stdout: "", stderr: "" };
-  return { code: 0, stdout: lines.filter((l) => comment(l) || fieldOf(l) !== value).map((l) => `${l}\n`).join(""), stderr: "" };
-}
-
+/** `grep -qxF -e LINE`: is a line of stdin exactly LINE (a name in `gluster volume list`). */
 function grep(args: string[], c: CommandContext): CommandResult {
   const p = parseOptions("grep", args, { "-q": "flag", "-x": "flag", "-F": "flag", "-e": "value" });
-  const pats = p.values.get("-e") ?? (p.pos.length ? [p.pos.shift()!] : []);
-  if (!p.flags.has("-F")) unknown("grep: only fixed strings (-F) are simulated");
-  if (pats.length !== 1 || p.pos.length > 1) unknown("grep: one pattern and at most one file are simulated");
-  let text = c.stdin;
-  if (p.pos.length) {
-    const t = c.node.host.readFile(p.pos[0]);
-    if (t === undefined) return { code: 2, stdout: "", stderr: p.flags.has("-q") ? "" : `grep: ${p.pos[0]}: No such file or directory\n` };
-    text = t;
-  }
-  const lines = text.split("\n");
-  if (lines[lines.length - 1] === "") lines.pop();
-  const hits = lines.filter((l) => (p.flags.has("-x") ? l === pats[0] : l.includes(pats[0])));
-  return { code: hits.length ? 0 : 1, stdout: p.flags.has("-q") ? "" : hits.map((l) => `${l}\n`).join(""), stderr: "" };
-}
-
-/** The file at `from` written to `to`, failing the way `tool` does. */
-function copyFile(c: CommandContext, from: string, to: string, cannotWrite: (err: string) => string, tool: string): void {
-  const t = c.node.host.readFile(from);
-  if (t === undefined) fail(1, `${tool}: cannot stat '${from}': No such file or directory`);
-  const err = c.node.host.writeFile(to, t, false);
-  if (err) fail(1, cannotWrite(err));
+  const pats = p.values.get("-e") ?? [];
+  if (!p.flags.has("-q") || !p.flags.has("-x") || !p.flags.has("-F") || pats.length !== 1 || p.pos.length) unknown("grep: only `grep -qxF -e LINE` on stdin is simulated");
+  const lines = c.stdin.split("\n");
+  return { code: lines.includes(pats[0]) ? 0 : 1, stdout: "", stderr: "" };
 }
 
 const COREUTILS: Record<string, Handler> = {
   test: (a, c) => ({ code: test(a, c.node.host), stdout: "", stderr: "" }),
-  "[": (a, c) => {
-    if (a[a.length - 1] !== "]") return { code: 2, stdout: "", stderr: "bash: [: missing `]'\n" };
-    return { code: test(a.slice(0, -1), c.node.host), stdout: "", stderr: "" };
-  },
+  grep,
   mkdir: (a, c) => {
     const p = parseOptions("mkdir", a, { "-p": "flag" });
     if (!p.pos.length) unknown("mkdir: missing operand");
@@ -175,67 +122,6 @@ const COREUTILS: Record<string, Handler> = {
   rmdir: (a, c) => {
     const p = parseOptions("rmdir", a, {});
     for (const d of positional("rmdir", p, 1)) c.node.host.rmdir(d);
-    return "";
-  },
-  cat: (a, c) => {
-    const p = parseOptions("cat", a, {});
-    let out = "";
-    for (const f of p.pos) {
-      const t = c.node.host.readFile(f);
-      if (t === undefined) return { code: 1, stdout: out, stderr: `cat: ${f}: No such file or directory\n` };
-      out += t;
-    }
-    return p.pos.length ? out : c.stdin;
-  },
-  cp: (a, c) => {
-    const [from, to] = positional("cp", parseOptions("cp", a, { "-p": "flag" }), 2);
-    copyFile(c, from, to, (err) => `cp: cannot create regular file '${to}': ${err}`, "cp");
-    return "";
-  },
-  rm: (a, c) => {
-    const p = parseOptions("rm", a, { "-f": "flag" });
-    for (const f of p.pos) {
-      if (c.node.host.isDir(f)) fail(1, `rm: cannot remove '${f}': Is a directory`);
-      if (!c.node.host.removeFile(f) && !p.flags.has("-f")) fail(1, `rm: cannot remove '${f}': No such file or directory`);
-    }
-    return "";
-  },
-  tail: (a, c) => {
-    const p = parseOptions("tail", a, { "-c": "value" });
-    const n = Number(one(p, "-c"));
-    if (!Number.isSafeInteger(n) || n < 0) unknown("tail: only `tail -c N FILE` is simulated");
-    const [f] = positional("tail", p, 1);
-    const t = c.node.host.readFile(f);
-    if (t === undefined) fail(1, `tail: cannot open '${f}' for reading: No such file or directory`);
-    return n === 0 ? "" : t.slice(-n);
-  },
-  tr: (a, c) => {
-    if (a.length !== 2 || a[0] !== "-d" || a[1] !== "[:space:]") unknown("tr: only `tr -d '[:space:]'` is simulated");
-    return c.stdin.replace(/\s/g, "");
-  },
-  grep,
-  awk,
-  flock: (a) => {
-    // scripts run one at a time in the simulator: taking the edit lock always succeeds at once
-    if (a.length !== 3 || a[0] !== "-w" || !/^\d+$/.test(a[1]) || !/^[3-9]$/.test(a[2])) unknown("flock: only `flock -w SECONDS FD` is simulated");
-    return "";
-  },
-  mktemp: (a, c) => {
-    const [template, extra] = a;
-    if (!template || extra !== undefined || !/X{6}$/.test(template)) unknown("mktemp: only `mktemp TEMPLATEXXXXXX` is simulated");
-    const path = template.replace(/X{6}$/, Math.random().toString(36).slice(2, 8).padEnd(6, "0"));
-    const err = c.node.host.writeFile(path, "", false);
-    if (err) fail(1, `mktemp: failed to create file via template '${template}': ${err}`);
-    return `${path}\n`;
-  },
-  sync: (a) => {
-    if (a.length > 1) unknown("sync: only `sync [FILE]` is simulated");
-    return "";
-  },
-  mv: (a, c) => {
-    const [from, to] = positional("mv", parseOptions("mv", a, { "-f": "flag" }), 2);
-    copyFile(c, from, to, (err) => `mv: cannot move '${from}' to '${to}': ${err}`, "mv");
-    c.node.host.removeFile(from);
     return "";
   },
   find: (a, c) => {
@@ -323,14 +209,6 @@ const COREUTILS: Record<string, Handler> = {
     const d = h.disk(dev);
     if (!d) fail(1, `wipefs: error: ${dev}: probing initialization failed: No such file or directory`);
     return R.wipefsJson(h, d);
-  },
-  findmnt: (a, c) => {
-    const p = parseOptions("findmnt", a, { "--list": "flag", "--json": "flag", "--output": "value" });
-    positional("findmnt", p, 0);
-    if (!p.flags.has("--list") || !p.flags.has("--json") || one(p, "--output") !== "SOURCE,TARGET,FSTYPE,OPTIONS") {
-      unknown("findmnt: only `findmnt --list --json --output SOURCE,TARGET,FSTYPE,OPTIONS` is simulated");
-    }
-    return R.findmntJson(c.node.host.mounts);
   },
 };
 
@@ -480,14 +358,6 @@ const LVM: Record<string, Handler> = {
     const warn = backupWarning(p);
     c.node.host.vgcreate(name, dev, { extentKiB: ext, tags: p.values.get("--addtag") ?? [] });
     return { code: 0, stdout: p.flags.has("-qq") ? "" : `  Volume group "${name}" successfully created\n`, stderr: warn };
-  },
-  vgchange: (a, c) => {
-    const p = parseOptions("vgchange", a, { ...QUIET, "--addtag": "value" });
-    const tags = p.values.get("--addtag");
-    if (!tags || !p.pos.length) unknown("vgchange: only `vgchange --addtag TAG VG...` is simulated");
-    const warn = backupWarning(p);
-    for (const vg of p.pos) c.node.host.vgAddTags(vg, tags);
-    return { code: 0, stdout: "", stderr: warn };
   },
   vgremove: (a, c) => {
     const p = parseOptions("vgremove", a, { ...QUIET, "-f": "flag" });
@@ -642,17 +512,11 @@ function gluster(args: string[], c: CommandContext): CommandResult | string {
     arity("pool list", 0);
     G.assertUp(g);
     const peers = G.peersOf(g).map((p) => ({ uuid: p.peer.uuid, name: p.name, connected: p.connected }));
-    if (xml) return R.peersXml(peers, { uuid: g.uuid });
+    if (xml) return R.poolListXml(peers, { uuid: g.uuid });
     const rows = [...peers.map((p) => `${p.uuid}\t${p.name}\t${p.connected ? "Connected" : "Disconnected"} `), `${g.uuid}\tlocalhost\tConnected `];
     return `UUID\t\t\t\t\tHostname  \tState\n${rows.join("\n")}\n`;
   }
   if (area === "peer") {
-    if (verb === "status") {
-      arity("peer status", 0);
-      needXml("peer status");
-      G.assertUp(g);
-      return R.peersXml(G.peersOf(g).map((p) => ({ uuid: p.peer.uuid, name: p.name, connected: p.connected })), null);
-    }
     if (verb === "probe" || verb === "detach") {
       arity(`peer ${verb}`, 1);
       noXml(`peer ${verb}`);
@@ -703,17 +567,6 @@ function gluster(args: string[], c: CommandContext): CommandResult | string {
         if (name === undefined || name === "all") return R.volumeInfoXml([...g.pool.volumes.values()]);
         const v = g.pool.volumes.get(name);
         return v ? R.volumeInfoXml([v]) : R.volumeInfoXml([], true);
-      }
-      case "status": {
-        arity("volume status", 1);
-        needXml("volume status");
-        G.assertUp(g);
-        const v = g.pool.volumes.get(name);
-        if (!v) return R.cliErrorXml("volStatus", 30800, `Volume ${name} does not exist`);
-        if (v.status !== 1) return R.cliErrorXml("volStatus", 30800, `Volume ${name} is not started`);
-        const bricks = v.bricks.map((b, k) => ({ brick: b, connected: G.brickConnected(g, b), port: 49152 + k, pid: 1000 + k }));
-        const shd = v.layout.type === "none" ? [] : [...g.pool.members.keys()].map((m, k) => ({ host: m === g ? "localhost" : m.nameInPool(), uuid: m.uuid, online: m.up, pid: 2000 + k }));
-        return R.volumeStatusXml(v, bricks, shd);
       }
       case "heal": {
         if (rest.length !== 2 || rest[1] !== "info") unknown("gluster volume heal: only `volume heal NAME info --xml` is simulated");

@@ -5,10 +5,9 @@
  * (LVM 2.03 / util-linux 2.38 / xfsprogs 6.1 as on the lab's Debian 12 nodes). No gluster here.
  */
 import { randomBytes, randomUUID } from "node:crypto";
+import { KIB_PER_GIB, KIB_PER_MIB } from "../../provider/placement/sizing";
 import { fail } from "./failure";
 
-export const KIB_PER_MIB = 1024;
-export const KIB_PER_GIB = 1024 * 1024;
 /** xfsprogs 6.x refuses smaller file systems. */
 export const XFS_MIN_KIB = 300 * 1000 * 1000 / 1024;
 /** LVM's smallest thin-pool metadata (2 MiB). */
@@ -492,9 +491,7 @@ export class SimHost {
     Object.assign(m, patch);
   }
 
-  /** Virtual files are computed from the model. */
   readFile(path: string): string | undefined {
-    if (path === "/proc/self/mounts" || path === "/proc/mounts") return this.mounts.map((m) => `${m.source} ${m.target} ${m.fstype} ${m.options} 0 0\n`).join("");
     return this.files.get(normal(path));
   }
 
@@ -506,10 +503,6 @@ export class SimHost {
     if (!this.isDir(dirname(p))) return "No such file or directory";
     this.files.set(p, (append ? (this.files.get(p) ?? "") : "") + data);
     return undefined;
-  }
-
-  removeFile(path: string): boolean {
-    return this.files.delete(normal(path));
   }
 
   mount(dev: string, target: string, options: string): void {

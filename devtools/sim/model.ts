@@ -3,7 +3,8 @@
  * its glusterd (gluster.ts), and the one rule that spans them: a brick process holds its brick's
  * mount busy while its volume is started.
  */
-import { SimHost, KIB_PER_GIB } from "./host";
+import { KIB_PER_GIB } from "../../provider/placement/sizing";
+import { SimHost } from "./host";
 import { Glusterd, GlusterSim } from "./gluster";
 
 export interface ModelOptions {

@@ -1,9 +1,10 @@
 /**
  * Output formats of the simulated tools, shaped like the lab captures in test/fixtures: gluster
- * `--xml` replies, LVM JSON reports and `vgdisplay -c`, lsblk / wipefs / findmnt JSON. Pure.
+ * `--xml` replies, LVM JSON reports and `vgdisplay -c`, lsblk / wipefs JSON. Pure.
  */
-import type { Disk, Lv, Mount, SimHost, Vg } from "./host";
-import { dmPath, KIB_PER_GIB } from "./host";
+import { KIB_PER_GIB } from "../../provider/placement/sizing";
+import type { Disk, Lv, SimHost, Vg } from "./host";
+import { dmPath } from "./host";
 import { GBrick, GVolume, setSize, STATUS_STR, volumeType } from "./gluster";
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -23,14 +24,14 @@ export interface PeerRow {
   connected: boolean;
 }
 
-/** `pool list --xml` (with the answering node as localhost, last) or `peer status --xml` (without). */
-export function peersXml(peers: PeerRow[], local: { uuid: string } | null): string {
+/** `pool list --xml`: the peers, then the answering node as localhost. */
+export function poolListXml(peers: PeerRow[], local: { uuid: string }): string {
   const rows = peers.map(
     (p) =>
       `    <peer>\n      <uuid>${p.uuid}</uuid>\n      <hostname>${esc(p.name)}</hostname>\n      <hostnames>\n        <hostname>${esc(p.name)}</hostname>\n      </hostnames>\n` +
       `      <connected>${p.connected ? 1 : 0}</connected>\n      <state>3</state>\n      <stateStr>Peer in Cluster</stateStr>\n    </peer>\n`,
   );
-  if (local) rows.push(`    <peer>\n      <uuid>${local.uuid}</uuid>\n      <hostname>localhost</hostname>\n      <connected>1</connected>\n    </peer>\n`);
+  rows.push(`    <peer>\n      <uuid>${local.uuid}</uuid>\n      <hostname>localhost</hostname>\n      <connected>1</connected>\n    </peer>\n`);
   return `${XML_HEAD}<cliOutput>\n${envelope(0, 0, "")}  <peerStatus>\n${rows.join("")}  </peerStatus>\n</cliOutput>\n`;
 }
 
@@ -61,38 +62,6 @@ function volumeXml(v: GVolume): string {
 export function volumeInfoXml(volumes: GVolume[], missing = false): string {
   const env = missing ? envelope(-1, 30806, "Volume does not exist") : envelope(0, 0, "");
   return `${XML_HEAD}<cliOutput>\n${env}  <volInfo>\n    <volumes>\n${volumes.map(volumeXml).join("")}      <count>${volumes.length}</count>\n    </volumes>\n  </volInfo>\n</cliOutput>\n`;
-}
-
-/** An `--xml` failure reply of the kind `volume status` gives. */
-export function cliErrorXml(op: string, opErrno: number, msg: string): string {
-  return `${XML_HEAD}<cliOutput>\n${envelope(-1, opErrno, msg)}  <cliOp>${op}</cliOp>\n  <output>${esc(msg)}</output>\n</cliOutput>\n`;
-}
-
-export interface BrickLive {
-  brick: GBrick;
-  connected: boolean;
-  /** the name of the node hosting it, as the answering node sees it ("localhost" for itself in daemons) */
-  pid: number;
-  port: number;
-}
-
-export function volumeStatusXml(v: GVolume, bricks: BrickLive[], shd: Array<{ host: string; uuid: string; online: boolean; pid: number }>): string {
-  const nodes = bricks.map(
-    (b) =>
-      `        <node>\n          <hostname>${esc(b.brick.host)}</hostname>\n          <path>${esc(b.brick.path)}</path>\n          <peerid>${b.brick.hostUuid}</peerid>\n` +
-      `          <status>${b.connected ? 1 : 0}</status>\n          <port>${b.connected ? b.port : "N/A"}</port>\n          <ports>\n            <tcp>${b.connected ? b.port : "N/A"}</tcp>\n            <rdma>N/A</rdma>\n          </ports>\n` +
-      `          <pid>${b.connected ? b.pid : -1}</pid>\n        </node>\n`,
-  );
-  for (const d of shd) {
-    nodes.push(
-      `        <node>\n          <hostname>Self-heal Daemon</hostname>\n          <path>${esc(d.host)}</path>\n          <peerid>${d.uuid}</peerid>\n          <status>${d.online ? 1 : 0}</status>\n` +
-        `          <port>N/A</port>\n          <ports>\n            <tcp>N/A</tcp>\n            <rdma>N/A</rdma>\n          </ports>\n          <pid>${d.online ? d.pid : -1}</pid>\n        </node>\n`,
-    );
-  }
-  return (
-    `${XML_HEAD}<cliOutput>\n${envelope(0, 0, "")}  <volStatus>\n    <volumes>\n      <volume>\n        <volName>${esc(v.name)}</volName>\n        <nodeCount>${nodes.length}</nodeCount>\n` +
-    `${nodes.join("")}        <tasks/>\n      </volume>\n    </volumes>\n  </volStatus>\n</cliOutput>\n`
-  );
 }
 
 /** `volume heal <v> info --xml`: every brick with its connection and pending entries (the sim has none). */
@@ -199,8 +168,4 @@ export function lsblkJson(h: SimHost, d: Disk): string {
 export function wipefsJson(h: SimHost, d: Disk): string {
   const base = d.path.replace(/^\/dev\//, "");
   return indentJson({ signatures: h.signaturesOf(d).map((s) => ({ device: base, offset: s.offset, type: s.type, uuid: s.uuid, label: s.label })) });
-}
-
-export function findmntJson(mounts: Mount[]): string {
-  return indentJson({ filesystems: mounts.map((m) => ({ source: m.source, target: m.target, fstype: m.fstype, options: m.options })) });
 }

@@ -1,19 +1,22 @@
 /**
  * SimExecutor: an Executor whose nodes are simulated GlusterFS storage nodes (Heketi's "mock
- * executor", but stateful). Every script the engine sends is interpreted as bash (sim/bash.ts); each
- * command changes an in-memory model of the node (sim/host.ts: disks, LVM, XFS, mounts, fstab;
- * sim/gluster.ts: glusterd pools, peers, volumes) and prints what the real tool prints
- * (sim/render.ts), so the engine's parsers read it like the lab's output. A command or syntax the
- * simulator does not know fails the run with exit 127 and names the line.
+ * executor", but stateful). Every script the engine sends is walked as the typed tree the builders
+ * made (sim/interpreter.ts: bash's semantics, no bash text parsed); each simple command changes an
+ * in-memory model of the node (sim/host.ts: disks, LVM, XFS, mounts, fstab; sim/gluster.ts:
+ * glusterd pools, peers, volumes) and prints what the real tool prints (sim/render.ts), so the
+ * engine's parsers read it like the lab's output. A command or option the simulator does not know
+ * fails the run with exit 127 and names the line.
  *
  * Nodes are keyed by management host (NodeTarget.host) and appear on first use. Peer probes and
  * bricks name nodes by storage address: declare it with `addHost(manageHost, { storageHost })`.
  */
+import { type Script, scriptText } from "../../provider/commands/shell";
 import type { Executor, ExecResult, NodeTarget, RunOptions } from "../../provider/exec/executor";
 import { ConnectionError } from "../../provider/model/errors";
-import { runBash } from "./bash";
+import { KIB_PER_GIB } from "../../provider/placement/sizing";
+import { runScript, type CommandResult } from "./interpreter";
 import { runCommand } from "./commands";
-import { KIB_PER_GIB, dmPath } from "./host";
+import { dmPath } from "./host";
 import { SimModel } from "./model";
 import { volumeType, STATUS_STR, setSize } from "./gluster";
 
@@ -36,7 +39,7 @@ export interface SimRun {
 }
 
 export interface SimFault {
-  /** matched against each simple command line, as written in the script (quotes included) */
+  /** matched against each simple command, as written in the script (quotes included) */
   match: RegExp;
   host?: string;
   /** how many times it fires (default: once) */
@@ -112,7 +115,7 @@ export class SimExecutor implements Executor {
   private readonly trips: Record<string, number> = {};
   private readonly faults: Array<SimFault & { left: number }> = [];
   private closed = false;
-  /** Every run, in order (host, script, exit code, stderr). */
+  /** Every run, in order (host, the script's text, exit code, stderr). */
   readonly runs: SimRun[] = [];
 
   constructor(o: SimExecutorOptions = {}) {
@@ -126,30 +129,31 @@ export class SimExecutor implements Executor {
   // -------------------------------------------------------------------------------------------
   // Executor
 
-  async run(t: NodeTarget, script: string, _opts?: RunOptions): Promise<ExecResult> {
+  async run(t: NodeTarget, script: Script, _opts?: RunOptions): Promise<ExecResult> {
     if (this.closed) throw new Error("SimExecutor is closed");
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     const node = this.model.node(t.host);
     if (!node.reachable) throw new ConnectionError(`${t.host}:${t.port}`, "connect ECONNREFUSED (simulated: host unreachable)");
     this.trips[t.host] = (this.trips[t.host] ?? 0) + 1;
     // each script runs to completion before the next starts: scripts are atomic in the simulation
-    let r: ReturnType<typeof runBash>;
+    let r: CommandResult;
     try {
-      r = runBash(script, {
+      r = runScript(script, {
         run: (argv, ctx) => {
-          const fault = this.fault(t.host, argv);
+          const fault = this.fault(t.host, ctx.text);
           if (fault === "hang") throw new Hang();
           if (fault) return fault;
           return runCommand(argv, { model: this.model, node, stdin: ctx.stdin, env: ctx.env });
         },
+        readFile: (path) => node.host.readFile(path),
         writeFile: (path, data, append) => node.host.writeFile(path, data, append),
       });
     } catch (e) {
       if (!(e instanceof Hang)) throw e;
-      this.runs.push({ host: t.host, script, code: -1, stderr: "sim: hung (injected)" });
+      this.runs.push({ host: t.host, script: scriptText(script), code: -1, stderr: "sim: hung (injected)" });
       return new Promise<never>(() => undefined);
     }
-    this.runs.push({ host: t.host, script, code: r.code, stderr: r.stderr });
+    this.runs.push({ host: t.host, script: scriptText(script), code: r.code, stderr: r.stderr });
     return { code: r.code, stdout: r.stdout, stderr: r.stderr };
   }
 
@@ -195,13 +199,12 @@ export class SimExecutor implements Executor {
     return this;
   }
 
-  private fault(host: string, argv: string[]): { code: number; stdout: string; stderr: string } | "hang" | undefined {
-    const line = argv.map((a) => (/^[A-Za-z0-9_=,.:/@%+-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(" ");
+  private fault(host: string, command: string): CommandResult | "hang" | undefined {
     for (const f of this.faults) {
-      if (f.left <= 0 || (f.host && f.host !== host) || !f.match.test(line)) continue;
+      if (f.left <= 0 || (f.host && f.host !== host) || !f.match.test(command)) continue;
       f.left--;
       if (f.hang) return "hang";
-      return { code: f.code ?? 1, stdout: f.stdout ?? "", stderr: f.stderr ?? `sim: injected failure of: ${line}\n` };
+      return { code: f.code ?? 1, stdout: f.stdout ?? "", stderr: f.stderr ?? `sim: injected failure of: ${command}\n` };
     }
     return undefined;
   }

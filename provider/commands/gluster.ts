@@ -35,11 +35,6 @@ export function poolList(o?: GlusterOptions): ShellLine {
   return sh`${glusterPrefix(o)} pool list --xml`;
 }
 
-/** `G peer status --xml` (the other peers only) */
-export function peerStatus(o?: GlusterOptions): ShellLine {
-  return sh`${glusterPrefix(o)} peer status --xml`;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Volumes
 
@@ -172,11 +167,6 @@ export function volumeDelete(name: string, o?: GlusterOptions): ShellLine {
 /** `G volume info '<name>' --xml`, or `G volume info --xml` for all volumes */
 export function volumeInfo(name?: string, o?: GlusterOptions): ShellLine {
   return name === undefined ? sh`${glusterPrefix(o)} volume info --xml` : sh`${glusterPrefix(o)} volume info ${assertVolumeName(name)} --xml`;
-}
-
-/** `G volume status '<name>' --xml` */
-export function volumeStatus(name: string, o?: GlusterOptions): ShellLine {
-  return sh`${glusterPrefix(o)} volume status ${assertVolumeName(name)} --xml`;
 }
 
 /** `G volume rebalance '<name>' start` */

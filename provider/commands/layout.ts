@@ -97,10 +97,6 @@ export function tag(kind: TagKind, id: string): string {
   return t;
 }
 
-export function isValidLvmTag(t: string): boolean {
-  return TAG_CHARSET.test(t) && t.length <= 1024;
-}
-
 /** Our tags out of an LVM tag list: `{ device: "...", brick: "..." }`; other tags are ignored. */
 export function pgfsTags(tags: readonly string[]): Partial<Record<TagKind, string>> {
   const out: Partial<Record<TagKind, string>> = {};

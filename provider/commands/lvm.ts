@@ -4,9 +4,7 @@
  * build lines. XFS, mount and fstab for a brick: brick.ts.
  */
 import {
-  DEFAULT_FSTAB,
   assertDevicePath,
-  assertFilePath,
   assertPositiveInt,
   deviceMountParent,
   lvName,
@@ -231,11 +229,6 @@ export function tagBrick(a: BrickTagArgs): ShellLine {
   return sh`${lvm} lvchange -qq --autobackup=${yn(a.backupLvm)} ${brickTags(a)} ${lvPath(a.deviceId, a.brickId)} ${thinPoolPath(a.deviceId, a.brickId)}`;
 }
 
-/** `/usr/sbin/lvm vgchange -qq --autobackup=n --addtag 'pgfs.device=<D>' 'vg_<D>'` (adopting a Heketi-built device) */
-export function tagDevice(deviceId: string, backupLvm?: boolean): ShellLine {
-  return sh`${lvm} vgchange -qq --autobackup=${yn(backupLvm)} --addtag ${tag("device", deviceId)} ${vgName(deviceId)}`;
-}
-
 /** `/usr/sbin/lvm lvs --noheadings --options=thin_count 'vg_<D>/tp_<B>'` (or the brick's own `thinPool`) */
 export function thinPoolCount(a: BrickArgs): ShellLine {
   return sh`${lvm} lvs --noheadings --options=thin_count ${`${vgName(a.deviceId)}/${brickThinPool(a)}`}`;
@@ -266,19 +259,4 @@ export function vgsReport(deviceIds: readonly string[] = []): ShellLine {
 /** `/usr/sbin/lvm lvs --reportformat json --units k --nosuffix -o <LVS_FIELDS> [vg_<D>...]` */
 export function lvsReport(deviceIds: readonly string[] = []): ShellLine {
   return sh`${lvm} lvs --reportformat json --units k --nosuffix -o ${LVS_FIELDS} ${deviceIds.map(vgName)}`;
-}
-
-/** `findmnt --list --json --output SOURCE,TARGET,FSTYPE,OPTIONS` (filter with parseFindmnt). */
-export function listMounts(): ShellLine {
-  return sh`findmnt --list --json --output SOURCE,TARGET,FSTYPE,OPTIONS`;
-}
-
-/** `cat /proc/self/mounts` (same table format as fstab). */
-export function procMounts(): ShellLine {
-  return sh`cat /proc/self/mounts`;
-}
-
-/** `cat /etc/fstab` */
-export function catFstab(fstab: string = DEFAULT_FSTAB): ShellLine {
-  return sh`cat ${assertFilePath(fstab)}`;
 }

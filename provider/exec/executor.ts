@@ -1,3 +1,5 @@
+import type { Script } from "../commands/shell";
+
 /** Where and how to run commands on one storage node. */
 export interface NodeTarget {
   /** Management hostname or address (what SSH connects to). */
@@ -25,11 +27,12 @@ export interface RunOptions {
 }
 
 /**
- * Runs one shell script (built by provider/commands) on one node, as one SSH session.
- * Implementations: SshExecutor (ssh2, pooled) and FakeExecutor (unit tests).
+ * Runs one script (built by provider/commands) on one node, as one SSH session.
+ * Implementations: SshExecutor (ssh2, pooled: sends the script's bash text), and for tests
+ * FakeExecutor (records the text) and the node simulator in devtools/sim (walks the script's tree).
  */
 export interface Executor {
-  run(target: NodeTarget, script: string, opts?: RunOptions): Promise<ExecResult>;
+  run(target: NodeTarget, script: Script, opts?: RunOptions): Promise<ExecResult>;
   close(): Promise<void>;
   /** How many sessions (round trips) have been run, per host. */
   roundTrips(): Record<string, number>;

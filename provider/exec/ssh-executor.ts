@@ -1,4 +1,5 @@
 import { Client, ClientChannel } from "ssh2";
+import { Script, scriptText } from "../commands/shell";
 import { ConnectionError } from "../model/errors";
 import { checkHostKey } from "./host-keys";
 import { Executor, ExecResult, NodeTarget, RunOptions, targetKey } from "./executor";
@@ -22,7 +23,7 @@ interface PooledConnection {
 
 /**
  * Runs scripts over SSH (ssh2): one kept-alive connection per host, a bounded number of parallel
- * sessions per host, host keys pinned, scripts fed on stdin to `bash -s` (or `sudo -n bash -s`).
+ * sessions per host, host keys pinned, each script's bash text fed on stdin to `bash -s` (or `sudo -n bash -s`).
  */
 export class SshExecutor implements Executor {
   private readonly pool = new Map<string, PooledConnection>();
@@ -43,7 +44,7 @@ export class SshExecutor implements Executor {
     return { ...this.trips };
   }
 
-  async run(t: NodeTarget, script: string, opts: RunOptions = {}): Promise<ExecResult> {
+  async run(t: NodeTarget, script: Script, opts: RunOptions = {}): Promise<ExecResult> {
     const key = targetKey(t);
     const conn = this.connection(t);
     await this.acquire(conn);
@@ -56,7 +57,7 @@ export class SshExecutor implements Executor {
         throw err;
       }
       this.trips[t.host] = (this.trips[t.host] ?? 0) + 1;
-      return await this.exec(client, t, script, opts.timeoutMs ?? this.o.defaultTimeoutMs);
+      return await this.exec(client, t, scriptText(script), opts.timeoutMs ?? this.o.defaultTimeoutMs);
     } finally {
       this.release(key, conn);
     }

@@ -1,3 +1,4 @@
+import type { Script } from "../commands/shell";
 import type { Executor, NodeTarget } from "../exec/executor";
 import type { Ledger, NodeRow } from "../ledger/ledger";
 import { RemoteCommandError } from "../model/errors";
@@ -32,7 +33,7 @@ export interface OpContext {
 }
 
 /** Run one script on a node; a non-zero exit becomes a RemoteCommandError carrying stderr. */
-export async function runScript(ctx: OpContext, node: NodeRow, script: string, opts: { timeoutMs?: number } = {}): Promise<string> {
+export async function runScript(ctx: OpContext, node: NodeRow, script: Script, opts: { timeoutMs?: number } = {}): Promise<string> {
   const t = ctx.target(node);
   const r = await ctx.executor.run(t, script, opts);
   if (r.code !== 0) throw new RemoteCommandError(node.manageHost, r.code, r.stderr, r.stdout);
@@ -40,7 +41,7 @@ export async function runScript(ctx: OpContext, node: NodeRow, script: string, o
 }
 
 /** Run a script and return the raw result without throwing (for probes whose exit code is data). */
-export async function probeScript(ctx: OpContext, node: NodeRow, script: string, opts: { timeoutMs?: number } = {}) {
+export async function probeScript(ctx: OpContext, node: NodeRow, script: Script, opts: { timeoutMs?: number } = {}) {
   return ctx.executor.run(ctx.target(node), script, opts);
 }
 

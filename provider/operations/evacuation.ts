@@ -3,6 +3,7 @@
  * one brick at a time, each move journaled with its commit point, then remove the device.
  */
 import { parseHealInfoXml, parseOneVolumeInfoXml } from "../commands/parsers";
+import type { Script } from "../commands/shell";
 import type { BrickRow, DeviceRow, DeviceState, NodeRow, OperationRow, VolumeRow } from "../ledger/ledger";
 import { ConflictError, EngineError, NotFoundError } from "../model/errors";
 import { newId } from "../model/ids";
@@ -243,7 +244,7 @@ function commitMove(ctx: OpContext, opId: string): void {
 }
 
 /** Run a `gluster ... --xml` query; its exit code is no verdict (the XML envelope is), but no XML at all is an error. */
-async function glusterXml(ctx: OpContext, node: NodeRow, script: string, what: string): Promise<string> {
+async function glusterXml(ctx: OpContext, node: NodeRow, script: Script, what: string): Promise<string> {
   const r = await probeScript(ctx, node, script);
   if (r.stdout.includes("<cliOutput>")) return r.stdout;
   const said = (r.stderr || r.stdout).trim().slice(-2000);

@@ -17,7 +17,7 @@ import * as G from "../commands/gluster";
 import * as L from "../commands/lvm";
 import { brickPath, HEKETI_MOUNT_ROOT, lvName, parseBrickPath, thinPoolName } from "../commands/layout";
 import { durabilityOf, GlusterVolumeInfo, LvRow, parsePoolListXml, parsePvsReport, parseVgsReport, parseLvsReport, parseVolumeInfoXml, PvRow, VgRow } from "../commands/parsers";
-import { ignoreFailure, script, section, sh, splitSections } from "../commands/shell";
+import { Script, ignoreFailure, script, section, sh, splitSections } from "../commands/shell";
 import type { BrickRow, DeviceRow, Ledger, NodeRow, VolumeRow } from "../ledger/ledger";
 import type { GlusterOption, SshSettings } from "../model/schemas";
 import { KIB_PER_GIB } from "../placement/sizing";
@@ -68,7 +68,7 @@ const GLUSTER_DEFAULT_OPTIONS = new Set(["transport.address-family", "storage.fi
 const BRICK_GROUPS = sh`find ${HEKETI_MOUNT_ROOT} -mindepth 3 -maxdepth 3 -name brick -printf ${"%G %p\n"}`;
 
 /** One script per node: its pool view, PVs, VGs, LVs, the group of each brick root, gluster's volumes. */
-export function factsScript(): string {
+export function factsScript(): Script {
   return script([
     section("pool", G.poolList({ timeoutSeconds: 30 })),
     section("pvs", L.pvsReport()),

@@ -9,27 +9,27 @@ import * as B from "../commands/brick";
 import * as L from "../commands/lvm";
 import { brickPath as layoutBrickPath } from "../commands/layout";
 import { parseDeviceProbeSections, parsePoolListXml, parseVgDisplay, parsePvsReport } from "../commands/parsers";
-import { ignoreFailure, script, section, splitSections } from "../commands/shell";
+import { Script, ignoreFailure, script, section, splitSections } from "../commands/shell";
 import type { OpContext } from "./context";
 
 const g = (ctx: OpContext): G.GlusterOptions => ({ timeoutSeconds: ctx.settings.glusterTimeoutSec });
 
 export const brickPath = layoutBrickPath;
 
-export function glusterdCheck(ctx: OpContext): string {
+export function glusterdCheck(ctx: OpContext): Script {
   return script([G.poolList(g(ctx))]);
 }
 
-export function peerProbe(ctx: OpContext, storageHost: string): string {
+export function peerProbe(ctx: OpContext, storageHost: string): Script {
   return script([G.peerProbe(storageHost, g(ctx))]);
 }
 
 /** Detach a peer (callers check first that the pool has it: see parsePool's `names`). */
-export function peerDetach(ctx: OpContext, storageHost: string): string {
+export function peerDetach(ctx: OpContext, storageHost: string): Script {
   return script([G.peerDetach(storageHost, g(ctx))]);
 }
 
-export function poolList(ctx: OpContext): string {
+export function poolList(ctx: OpContext): Script {
   return script([G.poolList(g(ctx))]);
 }
 
@@ -45,7 +45,7 @@ export function parsePool(xml: string): Array<{ uuid: string; hostname: string; 
   }));
 }
 
-export function deviceProbe(_ctx: OpContext, path: string): string {
+export function deviceProbe(_ctx: OpContext, path: string): Script {
   return script(L.probeDevice(path));
 }
 
@@ -54,7 +54,7 @@ export function parseDeviceProbe(stdout: string, _stderr: string, _code: number)
   return parseDeviceProbeSections(splitSections(stdout));
 }
 
-export function deviceSetup(_ctx: OpContext, deviceId: string, path: string, destroyData: boolean): string {
+export function deviceSetup(_ctx: OpContext, deviceId: string, path: string, destroyData: boolean): Script {
   return script([...L.deviceSetup({ device: path, deviceId, destroyData }), section("pvs", L.pvsOfDevice(path)), section("vg", L.vgDisplay(deviceId))]);
 }
 
@@ -73,12 +73,12 @@ export function parseDeviceInfo(stdout: string): DeviceInfo {
   return { totalKiB: vg.totalKiB, freeKiB: vg.freeKiB, usedKiB: vg.allocatedKiB, extentKiB: vg.extentKiB, pvUuid: pv?.pvUuid ?? null };
 }
 
-export function deviceTeardown(_ctx: OpContext, deviceId: string, path: string): string {
+export function deviceTeardown(_ctx: OpContext, deviceId: string, path: string): Script {
   return script(L.deviceTeardown({ device: path, deviceId }));
 }
 
 /** All of one node's bricks of a volume, created in one script (one SSH session). */
-export function bricksCreate(ctx: OpContext, v: VolumeRow, bricks: BrickRow[]): string {
+export function bricksCreate(ctx: OpContext, v: VolumeRow, bricks: BrickRow[]): Script {
   return script(
     bricks.flatMap((b) =>
       B.brickCreate({
@@ -89,7 +89,7 @@ export function bricksCreate(ctx: OpContext, v: VolumeRow, bricks: BrickRow[]): 
   );
 }
 
-export function bricksDestroy(ctx: OpContext, _v: VolumeRow, bricks: BrickRow[]): string {
+export function bricksDestroy(ctx: OpContext, _v: VolumeRow, bricks: BrickRow[]): Script {
   return script(bricks.flatMap((b) => B.brickDestroy({ deviceId: b.deviceId, brickId: b.id, thinPool: b.thinPool, fstab: ctx.settings.fstab })));
 }
 
@@ -101,7 +101,7 @@ function addresses(sets: string[][]): G.BrickAddress[] {
 }
 
 /** gluster volume create (first set) + add-brick (the rest) + options + user.heketi.id + start. */
-export function volumeCreate(ctx: OpContext, v: VolumeRow, sets: string[][]): string {
+export function volumeCreate(ctx: OpContext, v: VolumeRow, sets: string[][]): Script {
   return script(
     G.volumeCreateCommands(
       { name: v.name, durability: v.durability, bricks: addresses(sets), options: v.options.map((o) => [o.key, o.value] as const), volumeId: v.id },
@@ -110,11 +110,11 @@ export function volumeCreate(ctx: OpContext, v: VolumeRow, sets: string[][]): st
   );
 }
 
-export function volumeAddBricks(ctx: OpContext, v: VolumeRow, sets: string[][]): string {
+export function volumeAddBricks(ctx: OpContext, v: VolumeRow, sets: string[][]): Script {
   return script(G.volumeAddBricks({ name: v.name, durability: v.durability, bricks: addresses(sets) }, g(ctx)));
 }
 
-export function volumeRebalance(ctx: OpContext, name: string): string {
+export function volumeRebalance(ctx: OpContext, name: string): Script {
   return script([G.volumeRebalanceStart(name, g(ctx))]);
 }
 
@@ -123,25 +123,25 @@ export function volumeRebalance(ctx: OpContext, name: string): string {
  * script: a failed or cut-off listing must never read as "no such volume" (the caller asks gluster
  * again when the delete fails).
  */
-export function volumeDestroy(ctx: OpContext, name: string): string {
+export function volumeDestroy(ctx: OpContext, name: string): Script {
   return script([ignoreFailure(G.volumeStop(name, g(ctx))), G.volumeDelete(name, g(ctx))]);
 }
 
 /** `gluster volume info <name> --xml` (parse with parseOneVolumeInfoXml: a missing volume is opRet -1, exit 0). */
-export function volumeInfo(ctx: OpContext, name: string): string {
+export function volumeInfo(ctx: OpContext, name: string): Script {
   return script([G.volumeInfo(name, g(ctx))]);
 }
 
 /** `gluster volume heal <name> info --xml` (parse with parseHealInfoXml; a missing volume exits 254). */
-export function volumeHealInfo(ctx: OpContext, name: string): string {
+export function volumeHealInfo(ctx: OpContext, name: string): Script {
   return script([G.volumeHealInfo(name, g(ctx))]);
 }
 
 /** `gluster volume replace-brick <name> <old host:path> <new host:path> commit force` */
-export function volumeReplaceBrick(ctx: OpContext, name: string, oldBrick: G.BrickAddress, newBrick: G.BrickAddress): string {
+export function volumeReplaceBrick(ctx: OpContext, name: string, oldBrick: G.BrickAddress, newBrick: G.BrickAddress): Script {
   return script([G.volumeReplaceBrick(name, oldBrick, newBrick, g(ctx))]);
 }
 
-export function volumeOptions(ctx: OpContext, name: string, set: GlusterOption[], reset: string[]): string {
+export function volumeOptions(ctx: OpContext, name: string, set: GlusterOption[], reset: string[]): Script {
   return script([...set.map((o) => G.volumeSet(name, o.key, o.value, g(ctx))), ...reset.map((k) => G.volumeReset(name, k, g(ctx)))]);
 }

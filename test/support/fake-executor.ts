@@ -1,3 +1,4 @@
+import { Script, scriptText } from "../../provider/commands/shell";
 import { Executor, ExecResult, NodeTarget, RunOptions } from "../../provider/exec/executor";
 
 export interface RecordedRun {
@@ -14,7 +15,8 @@ const NO_SUCH_VOLUME_XML =
   "  <volInfo>\n    <volumes>\n      <count>0</count>\n    </volumes>\n  </volInfo>\n</cliOutput>\n";
 
 /**
- * A scripted stand-in for SSH in unit tests: records every script and answers from rules
+ * A scripted stand-in for SSH in unit tests: records every script's bash text (what SSH would send)
+ * and answers from rules matched on that text
  * (first match wins; default: success with no output, and for a lone `gluster volume info <name>
  * --xml`, gluster's "Volume does not exist"). Never the proof that a feature works.
  */
@@ -28,7 +30,8 @@ export class FakeExecutor implements Executor {
     return this;
   }
 
-  async run(t: NodeTarget, script: string, _opts?: RunOptions): Promise<ExecResult> {
+  async run(t: NodeTarget, s: Script, _opts?: RunOptions): Promise<ExecResult> {
+    const script = scriptText(s);
     const run = { host: t.host, sudo: t.sudo, script };
     this.runs.push(run);
     for (const r of this.rules) {

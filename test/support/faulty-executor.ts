@@ -1,3 +1,4 @@
+import { Script, scriptText } from "../../provider/commands/shell";
 import type { Executor, ExecResult, NodeTarget, RunOptions } from "../../provider/exec/executor";
 import { ConnectionError } from "../../provider/model/errors";
 
@@ -40,8 +41,8 @@ export class FaultyExecutor implements Executor {
     return this;
   }
 
-  async run(t: NodeTarget, script: Parameters<Executor["run"]>[1], opts?: RunOptions): Promise<ExecResult> {
-    const text = String(script);
+  async run(t: NodeTarget, script: Script, opts?: RunOptions): Promise<ExecResult> {
+    const text = scriptText(script);
     const f = this.faults.find((x) => x.left > 0 && x.match.test(text) && (!x.host || x.host === t.host));
     if (!f) return this.inner.run(t, script, opts);
     f.left--;

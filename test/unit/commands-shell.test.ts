@@ -21,9 +21,11 @@ import {
   outputIsInteger,
   pipe,
   quote,
-  remoteCommand,
   removeTableLines,
-  script,
+  render,
+  script as scriptOf,
+  scriptText,
+  ScriptOptions,
   section,
   sh,
   silently,
@@ -33,6 +35,9 @@ import {
   withoutStderr,
   writeTo,
 } from "../../provider/commands/shell";
+
+/** A script's bash text, as SSH sends it. */
+const script = (lines: ShellLine[], opts?: ScriptOptions): string => scriptText(scriptOf(lines), opts);
 
 /** Run a command line through a real local bash and return its stdout, byte for byte. */
 function bash(command: string, input?: string): string {
@@ -81,11 +86,12 @@ describe("Shell is a boundary: quoting", () => {
     });
   }
 
-  it("every hostile value survives argv, sh and the bash -c layer of remoteCommand", () => {
+  it("every hostile value survives argv, sh and the bash -c layer of a sudo script", () => {
+    const withoutSudo = (text: string) => text.replace(/^sudo -n /, "");
     for (const [, value] of HOSTILE.filter(([w]) => w !== "a very long string")) {
-      assert.equal(bash(argv("printf", "%s", value)), value);
-      assert.equal(bash(sh`printf %s ${value}`), value);
-      assert.equal(bash(remoteCommand([sh`printf %s ${value}`])), value);
+      assert.equal(bash(render(argv("printf", "%s", value))), value);
+      assert.equal(bash(render(sh`printf %s ${value}`)), value);
+      assert.equal(bash(withoutSudo(script([sh`printf %s ${value}`], { sudo: true }))), value);
     }
   });
 
@@ -122,27 +128,27 @@ describe("Shell is a boundary: quoting", () => {
   });
 
   it("numbers interpolate bare but only as safe integers", () => {
-    assert.equal(sh`lvcreate --size ${1024}K`, "lvcreate --size 1024K");
+    assert.equal(render(sh`lvcreate --size ${1024}K`), "lvcreate --size 1024K");
     assert.throws(() => sh`lvcreate --size ${1.5}K`, /safe integers/);
     assert.throws(() => sh`lvcreate --size ${Number.NaN}K`, /safe integers/);
   });
 
   it("optional parts vanish without leaving double blanks; arrays quote each word", () => {
-    assert.equal(sh`a ${undefined} b ${false} c ${null}`, "a b c");
-    assert.equal(sh`a ${["x y", "z"]} b`, "a 'x y' 'z' b");
-    assert.equal(sh`a ${[]} b`, "a b");
-    assert.equal(sh`a ${frag`--flag ${"v"}`} b`, "a --flag 'v' b");
+    assert.equal(render(sh`a ${undefined} b ${false} c ${null}`), "a b c");
+    assert.equal(render(sh`a ${["x y", "z"]} b`), "a 'x y' 'z' b");
+    assert.equal(render(sh`a ${[]} b`), "a b");
+    assert.equal(render(sh`a ${frag`--flag ${"v"}`} b`), "a --flag 'v' b");
   });
 
   it("argv quotes every word, the command name too", () => {
-    assert.equal(argv("ls", "-l", "a b"), "'ls' '-l' 'a b'");
+    assert.equal(render(argv("ls", "-l", "a b")), "'ls' '-l' 'a b'");
     assert.throws(() => argv(), /empty/);
   });
 });
 
 describe("Shell is a boundary: only shell.ts mints ShellLines", () => {
-  it("no other module of provider/commands casts a string to ShellLine", () => {
-    const dir = path.resolve(__dirname, "../../../provider/commands");
+  const sources = (rel: string): string[] => {
+    const dir = path.resolve(__dirname, "../../..", rel);
     const files: string[] = [];
     const walk = (d: string): void => {
       for (const e of fs.readdirSync(d, { withFileTypes: true })) {
@@ -151,11 +157,18 @@ describe("Shell is a boundary: only shell.ts mints ShellLines", () => {
       }
     };
     walk(dir);
-    assert.ok(files.length >= 5, `found the sources in ${dir}`);
-    for (const f of files) {
-      if (path.basename(f) === "shell.ts") continue;
-      const src = fs.readFileSync(f, "utf8");
-      assert.doesNotMatch(src, /as\s+ShellLine|<ShellLine>|as unknown as/, `${path.relative(dir, f)} mints ShellLines by hand`);
+    return files.filter((f) => path.basename(f) !== "shell.ts");
+  };
+
+  it("no other module of provider/commands casts anything to a ShellLine", () => {
+    const files = sources("provider/commands");
+    assert.ok(files.length >= 5, "found the sources of provider/commands");
+    for (const f of files) assert.doesNotMatch(fs.readFileSync(f, "utf8"), /as\s+ShellLine|<ShellLine>|as unknown as/, `${path.basename(f)} mints ShellLines by hand`);
+  });
+
+  it("no module of the product or the dev tools builds a ShellLine node by hand", () => {
+    for (const f of [...sources("provider"), ...sources("devtools")]) {
+      assert.doesNotMatch(fs.readFileSync(f, "utf8"), /as\s+ShellLine\b|<ShellLine>/, `${f} mints ShellLines by hand`);
     }
   });
 });
@@ -166,22 +179,22 @@ describe("Shell is a boundary: combinators", () => {
   const say = (w: string): ShellLine => sh`printf %s ${w}`;
 
   it("render exactly the syntax they name", () => {
-    assert.equal(ifThen(yes, say("a"), say("b")), "if true; then printf %s 'a'; printf %s 'b'; fi");
-    assert.equal(ifElse(yes, [say("a")], [say("b")]), "if true; then printf %s 'a'; else printf %s 'b'; fi");
-    assert.equal(unless(no, say("a")), "if ! false; then printf %s 'a'; fi");
-    assert.equal(not(no), "! false");
-    assert.equal(allOf(yes, no), "true && false");
-    assert.equal(anyOf(no, yes), "false || true");
-    assert.equal(pipe(say("a"), sh`cat`), "printf %s 'a' | cat");
-    assert.equal(ignoreFailure(no), "{ false || true; }");
-    assert.equal(silently(no), "{ false; } >/dev/null 2>&1");
-    assert.equal(withoutStderr(no), "{ false; } 2>/dev/null");
-    assert.equal(writeTo(say("a"), "/tmp/x y"), "{ printf %s 'a'; } > '/tmp/x y'");
-    assert.equal(appendTo(say("a"), "/tmp/x"), "{ printf %s 'a'; } >> '/tmp/x'");
-    assert.equal(withEnv({ A_B: "$(x)" }, sh`env`), "A_B='$(x)' env");
-    assert.equal(fileHasLine("a b", "/etc/fstab"), "grep -qxF -e 'a b' '/etc/fstab'");
-    assert.equal(outputIs(sh`hostname`, "n1"), `[ "$(hostname)" = 'n1' ]`);
-    assert.equal(outputIsInteger(sh`wc -l`, 0), `[ "$(wc -l | tr -d '[:space:]')" = '0' ]`);
+    assert.equal(render(ifThen(yes, say("a"), say("b"))), "if true; then printf %s 'a'; printf %s 'b'; fi");
+    assert.equal(render(ifElse(yes, [say("a")], [say("b")])), "if true; then printf %s 'a'; else printf %s 'b'; fi");
+    assert.equal(render(unless(no, say("a"))), "if ! false; then printf %s 'a'; fi");
+    assert.equal(render(not(no)), "! false");
+    assert.equal(render(allOf(yes, no)), "true && false");
+    assert.equal(render(anyOf(no, yes)), "false || true");
+    assert.equal(render(pipe(say("a"), sh`cat`)), "printf %s 'a' | cat");
+    assert.equal(render(ignoreFailure(no)), "{ false || true; }");
+    assert.equal(render(silently(no)), "{ false; } >/dev/null 2>&1");
+    assert.equal(render(withoutStderr(no)), "{ false; } 2>/dev/null");
+    assert.equal(render(writeTo(say("a"), "/tmp/x y")), "{ printf %s 'a'; } > '/tmp/x y'");
+    assert.equal(render(appendTo(say("a"), "/tmp/x")), "{ printf %s 'a'; } >> '/tmp/x'");
+    assert.equal(render(withEnv({ A_B: "$(x)" }, sh`env`)), "A_B='$(x)' env");
+    assert.equal(render(fileHasLine("a b", "/etc/fstab")), "grep -qxF -e 'a b' '/etc/fstab'");
+    assert.equal(render(outputIs(sh`hostname`, "n1")), `[ "$(hostname)" = 'n1' ]`);
+    assert.equal(render(outputIsInteger(sh`wc -l`, 0)), `[ "$(wc -l | tr -d '[:space:]')" = '0' ]`);
   });
 
   it("behave as named when bash runs them", () => {
@@ -212,14 +225,9 @@ describe("Shell is a boundary: scripts", () => {
     assert.equal(script([sh`true`], { sudo: true }), "sudo -n bash -c 'set -e -o pipefail\ntrue\n'");
   });
 
-  it("remoteCommand is one bash -c command whatever the login shell is", () => {
-    assert.equal(remoteCommand([sh`true`]), "bash -c 'set -e -o pipefail\ntrue\n'");
-    assert.equal(remoteCommand([sh`true`], { sudo: true }), "sudo -n bash -c 'set -e -o pipefail\ntrue\n'");
-  });
-
   it("a failing command stops the script (set -e), also inside a pipeline (pipefail)", () => {
     assert.notEqual(bashStatus(script([sh`false`, sh`touch /nonexistent/should-not-run`])), 0);
-    assert.equal(bash(remoteCommand([anyOf(pipe(sh`false`, sh`cat`), sh`printf %s ${"pipefail seen"}`)])), "pipefail seen");
+    assert.equal(bash(script([anyOf(pipe(sh`false`, sh`cat`), sh`printf %s ${"pipefail seen"}`)])), "pipefail seen");
   });
 });
 

@@ -4,31 +4,24 @@ import * as path from "node:path";
 import {
   GlusterCliError,
   GlusterXmlError,
-  brickMounts,
   durabilityOf,
   parseDeviceProbe,
   parseDeviceProbeSections,
-  parseFindmnt,
-  parseFstab,
   parseGlusterEnvelope,
   parseHealInfoXml,
   parseKiB,
   parseLvsReport,
   parseOneVolumeInfoXml,
-  parsePeerStatusXml,
   parsePoolListXml,
-  parseProcMounts,
   parsePvsReport,
   parseThinCount,
   parseVgDisplay,
   parseVgsReport,
   parseVolumeInfoXml,
-  parseVolumeStatusXml,
   splitBrickName,
-  unescapeOctal,
 } from "../../provider/commands/parsers";
 import { splitSections } from "../../provider/commands/shell";
-import { brickPath, parseBrickPath } from "../../provider/commands/layout";
+import { parseBrickPath } from "../../provider/commands/layout";
 
 const FIXTURES = path.resolve(__dirname, "../../../test/fixtures");
 const fixture = (rel: string): string => fs.readFileSync(path.join(FIXTURES, rel), "utf8");
@@ -36,8 +29,6 @@ const fixture = (rel: string): string => fs.readFileSync(path.join(FIXTURES, rel
 // ids of the lab capture (see test/fixtures/*/README.md)
 const GNODE1 = "6c23a751-28f7-4f92-8f24-0926f4da71e8";
 const DEV1 = "437946d8cce7408bc7bf16f6a41ca9cd";
-const DEV2 = "2fd6849e7b9a1f8c881b1ed31d0faf61";
-const DEV3 = "cb38bf3c85b74c859328686c9e8c2bf8";
 
 describe("Reading gluster's XML: the envelope", () => {
   it("a successful reply has opRet 0", () => {
@@ -53,7 +44,6 @@ describe("Reading gluster's XML: the envelope", () => {
       () => parseVolumeInfoXml(fixture("gluster/volume-info-missing.xml")),
       (e: unknown) => e instanceof GlusterCliError && e.isVolumeMissing && e.opErrno === 30806 && /Volume does not exist/.test(e.message),
     );
-    assert.throws(() => parseVolumeStatusXml(fixture("gluster/volume-status-missing.xml")), (e: unknown) => e instanceof GlusterCliError && e.isVolumeMissing && e.opErrno === 30800);
     assert.throws(() => parseHealInfoXml(fixture("gluster/volume-heal-info-missing.xml")), (e: unknown) => e instanceof GlusterCliError && e.isVolumeMissing);
   });
 
@@ -85,10 +75,6 @@ describe("Reading gluster's XML: the pool", () => {
     assert.equal(peers[2].uuid, GNODE1);
     assert.deepEqual(peers[0].hostnames, ["10.77.0.12"]);
     assert.equal(peers[0].stateStr, "Peer in Cluster");
-  });
-
-  it("peer status lists only the other peers", () => {
-    assert.deepEqual(parsePeerStatusXml(fixture("gluster/peer-status.xml")).map((p) => p.hostname), ["10.77.0.12", "10.77.0.13"]);
   });
 
   it("after detaching everyone, the pool is just localhost", () => {
@@ -178,14 +164,6 @@ describe("Reading gluster's XML: health", () => {
     assert.equal(h.totalEntries, 2);
     assert.deepEqual(h.bricks[0].files, ["/a", "/b"]);
     assert.deepEqual([h.bricks[1].connected, h.bricks[1].entries], [false, null]);
-  });
-
-  it("volume status separates bricks (online, port, pid) from the self-heal daemons", () => {
-    const [s] = parseVolumeStatusXml(fixture("gluster/volume-status-replicate.xml"));
-    assert.equal(s.name, "vol_pgfs_rep3");
-    assert.equal(s.bricks.length, 3);
-    assert.ok(s.bricks.every((b) => b.online && b.port !== null && b.pid !== null));
-    assert.deepEqual(s.daemons.map((d) => d.name), ["Self-heal Daemon", "Self-heal Daemon", "Self-heal Daemon"]);
   });
 });
 
@@ -332,46 +310,5 @@ describe("Probing a device before taking it", () => {
   it("output that is not a probe is not taken for an empty disk", () => {
     assert.equal(parseDeviceProbe("").state, "has-data");
     assert.equal(parseDeviceProbeSections(splitSections("=== pgfs:exists\n\n=== pgfs:exists rc=0\n")).reason, "unknown");
-  });
-});
-
-describe("Reading mount tables", () => {
-  it("fstab: the root line and one line per brick, in Heketi's format", () => {
-    const all = parseFstab(fixture("lvm/fstab.txt"));
-    assert.equal(all.length, 6);
-    assert.deepEqual(all[0], { source: "/dev/vda", target: "/", fstype: "ext4", options: "defaults,noatime,errors=remount-ro", freq: 0, passno: 1, line: 1 });
-    const bricks = brickMounts(all);
-    assert.equal(bricks.length, 5);
-    for (const b of bricks) {
-      assert.equal(b.source, `/dev/mapper/vg_${b.deviceId}-brick_${b.brickId}`);
-      assert.deepEqual([b.fstype, b.options, b.freq, b.passno], ["xfs", "rw,inode64,noatime,nouuid", 1, 2]);
-    }
-  });
-
-  it("after destroying every brick, fstab is back to the root line alone", () => {
-    assert.deepEqual(brickMounts(parseFstab(fixture("lvm/fstab-after-destroy.txt"))), []);
-    assert.equal(parseFstab(fixture("lvm/fstab-after-destroy.txt")).length, 1);
-  });
-
-  it("findmnt and /proc/self/mounts agree on the mounted bricks", () => {
-    const fm = brickMounts(parseFindmnt(fixture("lvm/findmnt.json")));
-    const pm = brickMounts(parseProcMounts(fixture("lvm/proc-mounts.txt")));
-    assert.equal(fm.length, 5);
-    assert.deepEqual(fm.map((m) => m.target).sort(), pm.map((m) => m.target).sort());
-    assert.ok(fm.every((m) => m.fstype === "xfs" && m.options.includes("nouuid")));
-  });
-
-  it("comments, blanks and octal escapes are handled", () => {
-    const t = "# comment\n\n/dev/a /mnt/with\\040space xfs rw 0 0\n";
-    assert.deepEqual(parseFstab(t).map((e) => [e.target, e.line]), [["/mnt/with space", 3]]);
-    assert.equal(unescapeOctal("a\\011b\\134"), "a\tb\\");
-  });
-
-  it("a brick mount is recognised only at the exact Heketi mount point", () => {
-    const base = { fstype: "xfs", options: "rw", freq: 0, passno: 0, line: 0, source: "/dev/x" };
-    const mp = brickPath(DEV2, DEV3).replace(/\/brick$/, "");
-    assert.equal(brickMounts([{ ...base, target: mp }]).length, 1);
-    assert.equal(brickMounts([{ ...base, target: `${mp}/brick` }]).length, 0);
-    assert.equal(brickMounts([{ ...base, target: "/var/lib/heketi/mounts/other" }]).length, 0);
   });
 });

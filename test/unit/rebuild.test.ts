@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import Database from "better-sqlite3";
+import { script, sh } from "../../provider/commands/shell";
 import { Engine } from "../../provider/engine";
 import { SimExecutor } from "../../devtools/sim/sim-executor";
 import type { Ledger } from "../../provider/ledger/ledger";
@@ -29,7 +30,7 @@ async function dataVolumeDeletedByHand(a: Awaited<ReturnType<typeof built>>) {
   const v = await a.engine.createVolume({ name: "data", sizeGiB: 1, clusters: [a.clusterId] });
   const node = a.engine.ledger.listNodes(a.clusterId)[0];
   const t = { host: node.manageHost, port: 22, user: "root", sudo: false, privateKey: "k" };
-  assert.equal((await a.sim.run(t, "gluster --mode=script volume stop data force\ngluster --mode=script volume delete data\n")).code, 0);
+  assert.equal((await a.sim.run(t, script([sh`gluster --mode=script volume stop ${"data"} force`, sh`gluster --mode=script volume delete ${"data"}`]))).code, 0);
   return v;
 }
 
@@ -90,7 +91,7 @@ describe("the ledger is a cache of the nodes: rebuilt from them in any checkout"
     const a = await built();
     const dev = a.engine.ledger.listDevices()[0];
     const node = a.engine.ledger.getNode(dev.nodeId);
-    const r = await a.sim.run({ host: node.manageHost, port: 22, user: "root", sudo: false, privateKey: "k" }, `/usr/sbin/lvm lvcreate --size 10G --thin vg_${dev.id}/scratchpool --virtualsize 1G --name scratch\n`);
+    const r = await a.sim.run({ host: node.manageHost, port: 22, user: "root", sudo: false, privateKey: "k" }, script([sh`/usr/sbin/lvm lvcreate --size 10G --thin ${`vg_${dev.id}/scratchpool`} --virtualsize 1G --name scratch`]));
     assert.equal(r.code, 0, r.stderr);
     const clone = engineOn(a.sim);
     const plan = await clone.rebuildCluster(declared(a.engine.ledger, a.clusterId));

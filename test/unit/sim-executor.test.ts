@@ -10,7 +10,7 @@ import { ConflictError, EngineError, ValidationError } from "../../provider/mode
 import * as Brick from "../../provider/commands/brick";
 import * as L from "../../provider/commands/lvm";
 import { parseDeviceProbe, parseOneVolumeInfoXml, parsePoolListXml, parsePvsReport, parseThinCount, parseVgDisplay, parseVolumeInfoXml } from "../../provider/commands/parsers";
-import { script, sh } from "../../provider/commands/shell";
+import { allOf, anyOf, appendLineToFile, ensureLineInFile, ifElse, not, pipe, removeTableLines, script, section, sh, silently, unless, writeTo } from "../../provider/commands/shell";
 import { OperationFailedError } from "../../provider/operations/journal";
 import { serveEngine } from "../support/rest";
 
@@ -475,29 +475,44 @@ describe("SimExecutor: the real engine against simulated storage nodes", functio
   });
 
   describe("the simulated node itself", function () {
-    it("fails loudly (exit 127) on a command, an option or shell syntax it does not simulate, naming the line", async function () {
+    it("fails loudly (exit 127) on a command or an option it does not simulate, naming the line", async function () {
       const sim = new SimExecutor();
-      const cmd = await sim.run(target("n1"), "set -e -o pipefail\nmkdir -p /tmp/x\n/usr/sbin/lvm lvextend -L +1G 'vg/lv'\n");
+      const cmd = await onNode(sim, "n1", sh`mkdir -p /tmp/x`, sh`/usr/sbin/lvm lvextend -L +1G ${"vg/lv"}`);
       assert.equal(cmd.code, 127);
       assert.match(cmd.stderr, /unrecognised command at line 3: \/usr\/sbin\/lvm lvextend -L \+1G 'vg\/lv'/);
-      const guarded = await sim.run(target("n1"), "set -e -o pipefail\nif ! { xfs_growfs '/x'; } >/dev/null 2>&1; then true; fi\n");
+      const guarded = await onNode(sim, "n1", unless(silently(sh`xfs_growfs ${"/x"}`), sh`true`));
       assert.equal(guarded.code, 127, "even where bash would ignore the failure");
       assert.match(guarded.stderr, /xfs_growfs/);
-      const option = await sim.run(target("n1"), "set -e -o pipefail\nwipefs --all --force '/dev/vdb'\n");
+      const option = await onNode(sim, "n1", sh`wipefs --all --force ${"/dev/vdb"}`);
       assert.equal(option.code, 127);
       assert.match(option.stderr, /option --force is not simulated/);
-      const syntax = await sim.run(target("n1"), "set -e -o pipefail\nfor d in a b; do echo $d; done\n");
-      assert.equal(syntax.code, 127);
-      assert.match(syntax.stderr, /syntax the simulator does not know.*line 2: for d in a b/);
     });
 
-    it("runs bash the way bash does: set -e, pipefail, if/unless guards, sections", async function () {
+    it("runs scripts the way bash does: set -e, pipefail, if/unless guards, sections", async function () {
       const sim = new SimExecutor();
-      const r = await sim.run(target("n1"), "set -e -o pipefail\nprintf '%s\\n' a b\nfalse || echo rescued\n! false\nif false; then echo no; else echo yes; fi\n{ false; } || rc=$?; echo \"rc=$rc\"\nfalse | true && echo no-pipefail-leak\necho after\n");
+      const r = await onNode(sim, "n1",
+        sh`echo a`, anyOf(sh`false`, sh`echo rescued`), not(sh`false`), ifElse(sh`false`, [sh`echo no`], [sh`echo yes`]),
+        section("failing", sh`false`), allOf(pipe(sh`false`, sh`true`), sh`echo no-pipefail-leak`), unless(sh`false`, sh`echo guarded`), sh`echo after`);
       assert.equal(r.code, 0, "a failure before && or || does not end the script");
-      assert.equal(r.stdout, "a\nb\nrescued\nyes\nrc=1\nafter\n", "false | true fails under pipefail, so && skips its echo");
-      const e = await sim.run(target("n1"), "set -e -o pipefail\necho one\nfalse\necho two\n");
+      assert.equal(r.stdout, "a\nrescued\nyes\n=== pgfs:failing\n\n=== pgfs:failing rc=1\nguarded\nafter\n", "false | true fails under pipefail, so && skips its echo");
+      const e = await onNode(sim, "n1", sh`echo one`, sh`false`, sh`echo two`);
       assert.deepEqual([e.code, e.stdout], [1, "one\n"]);
+    });
+
+    it("edits files by what each edit means: a line ensured once, appended on a line of its own, table lines removed with a backup", async function () {
+      const sim = new SimExecutor();
+      const f = "/etc/fstab";
+      const before = sim.file("n1", f) ?? "";
+      const line = "/dev/x /mnt/x xfs rw 1 2";
+      assert.equal((await onNode(sim, "n1", ensureLineInFile(line, f), ensureLineInFile(line, f))).code, 0);
+      assert.equal(sim.file("n1", f), `${before}${line}\n`);
+      assert.equal((await onNode(sim, "n1", removeTableLines(f, 2, "/mnt/x"))).code, 0);
+      assert.equal(sim.file("n1", f), before);
+      assert.equal(sim.file("n1", `${f}.save`), `${before}${line}\n`);
+      assert.equal((await onNode(sim, "n1", writeTo(sh`echo -n no-newline`, "/tmp/t"), appendLineToFile("next", "/tmp/t"))).code, 0);
+      assert.equal(sim.file("n1", "/tmp/t"), "no-newline\nnext\n");
+      const missing = await onNode(sim, "n1", ensureLineInFile(line, "/etc/none"), sh`echo not-reached`);
+      assert.deepEqual([missing.code, missing.stdout, missing.stderr], [1, "", "cp: cannot stat '/etc/none': No such file or directory\n"]);
     });
 
     it("answers the device probe like the lab's disks", async function () {
@@ -570,11 +585,11 @@ describe("SimExecutor: the real engine against simulated storage nodes", functio
     it("waits latencyMs per run and counts round trips per host", async function () {
       const sim = new SimExecutor({ latencyMs: 20 });
       const t0 = Date.now();
-      await Promise.all([sim.run(target("a"), "true\n"), sim.run(target("a"), "true\n"), sim.run(target("b"), "true\n")]);
+      await Promise.all([onNode(sim, "a", sh`true`), onNode(sim, "a", sh`true`), onNode(sim, "b", sh`true`)]);
       assert.ok(Date.now() - t0 >= 19);
       assert.deepEqual(sim.roundTrips(), { a: 2, b: 1 });
       await sim.close();
-      await assert.rejects(sim.run(target("a"), "true\n"), /closed/);
+      await assert.rejects(onNode(sim, "a", sh`true`), /closed/);
     });
   });
 });

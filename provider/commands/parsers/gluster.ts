@@ -229,11 +229,11 @@ export function durabilityOf(v: GlusterVolumeInfo):
 }
 
 // ---------------------------------------------------------------------------------------------
-// pool list / peer status
+// pool list
 
 export interface GlusterPeer {
   uuid: string;
-  /** the name the peer is known by; `localhost` for the node that answered (pool list only) */
+  /** the name the peer is known by; `localhost` for the node that answered */
   hostname: string;
   /** every name/address of the peer (absent for localhost) */
   hostnames: string[];
@@ -244,7 +244,8 @@ export interface GlusterPeer {
   isLocal: boolean;
 }
 
-function peersOf(xml: string): GlusterPeer[] {
+/** `gluster pool list --xml` → every peer, the answering node as `localhost` (isLocal). */
+export function parsePoolListXml(xml: string): GlusterPeer[] {
   const root = okOutput(xml);
   return arr(child(child(root, "peerStatus"), "peer")).map((p): GlusterPeer => {
     const hostname = text(child(p, "hostname"));
@@ -260,16 +261,6 @@ function peersOf(xml: string): GlusterPeer[] {
       isLocal: hostname === "localhost" && child(p, "hostnames") === undefined,
     };
   });
-}
-
-/** `gluster pool list --xml` → every peer, the answering node as `localhost` (isLocal). */
-export function parsePoolListXml(xml: string): GlusterPeer[] {
-  return peersOf(xml);
-}
-
-/** `gluster peer status --xml` → the other peers. */
-export function parsePeerStatusXml(xml: string): GlusterPeer[] {
-  return peersOf(xml);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -316,41 +307,4 @@ export function parseHealInfoXml(xml: string): GlusterHealInfo {
   });
   const totalEntries = bricks.reduce((n, b) => n + (b.entries ?? 0), 0);
   return { bricks, totalEntries, healthy: bricks.length > 0 && bricks.every((b) => b.connected && b.entries === 0) };
-}
-
-// ---------------------------------------------------------------------------------------------
-// volume status <name>
-
-export interface GlusterBrickStatus {
-  host: string;
-  path: string;
-  peerId: string;
-  online: boolean;
-  port: number | null;
-  pid: number | null;
-}
-
-export interface GlusterVolumeStatus {
-  name: string;
-  bricks: GlusterBrickStatus[];
-  /** self-heal daemons and the like (hostname is the daemon name, path the host) */
-  daemons: Array<{ name: string; host: string; peerId: string; online: boolean; pid: number | null }>;
-}
-
-/** `gluster volume status <name> --xml` */
-export function parseVolumeStatusXml(xml: string): GlusterVolumeStatus[] {
-  const root = okOutput(xml);
-  return arr(child(child(child(root, "volStatus"), "volumes"), "volume")).map((v): GlusterVolumeStatus => {
-    const bricks: GlusterBrickStatus[] = [];
-    const daemons: GlusterVolumeStatus["daemons"] = [];
-    for (const n of arr(child(v, "node"))) {
-      const host = text(child(n, "hostname"));
-      const path = text(child(n, "path"));
-      const online = text(child(n, "status")) === "1";
-      const pid = optInt(child(n, "pid"));
-      if (path.startsWith("/")) bricks.push({ host, path, peerId: text(child(n, "peerid")), online, port: optInt(child(n, "port")), pid });
-      else daemons.push({ name: host, host: path, peerId: text(child(n, "peerid")), online, pid });
-    }
-    return { name: text(child(v, "volName")), bricks, daemons };
-  });
 }

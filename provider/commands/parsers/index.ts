@@ -2,4 +2,3 @@
 export * from "./gluster";
 export * from "./lvm";
 export * from "./probe";
-export * from "./mounts";
