@@ -1,11 +1,8 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { Engine } from "../../provider/engine";
 import type { NodeTarget } from "../../provider/exec/executor";
 import { SimExecutor } from "../../devtools/sim/sim-executor";
-import type { DeviceRow, NodeRow } from "../../provider/ledger/ledger";
 import { ConflictError, EngineError, ValidationError } from "../../provider/model";
 import * as Brick from "../../provider/commands/brick";
 import * as L from "../../provider/commands/lvm";
@@ -13,6 +10,7 @@ import { parseDeviceProbe, parseOneVolumeInfoXml, parsePoolListXml, parsePvsRepo
 import { allOf, anyOf, appendLineToFile, ensureLineInFile, ifElse, not, pipe, removeTableLines, script, section, sh, silently, unless, writeTo } from "../../provider/commands/shell";
 import { OperationFailedError } from "../../provider/operations/journal";
 import { serveEngine } from "../support/rest";
+import { assertAccountingExact, assertNodesMatchLedger, deadOwner, simCluster, simEngine } from "../support/sim-cluster";
 
 const GiB = 1024 * 1024; // KiB
 const FIXTURES = path.resolve(__dirname, "../../../test/fixtures");
@@ -25,63 +23,7 @@ function onNode(sim: SimExecutor, host: string, ...lines: Parameters<typeof scri
   return sim.run(target(host), script(lines));
 }
 
-function newEngine(sim: SimExecutor, ledgerPath?: string) {
-  const file = ledgerPath ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-sim-")), "ledger.db");
-  return new Engine({ ledgerPath: file, executor: sim, ssh: { privateKey: "test-key", port: 22 } });
-}
-
-/** A cluster built the way an operator builds one: engine.addNode and engine.addDevice against the simulated nodes. */
-async function simCluster(o: { nodes?: number; devices?: number; deviceSizeGiB?: number; latencyMs?: number } = {}) {
-  const sim = new SimExecutor({ deviceSizeGiB: o.deviceSizeGiB ?? 100, latencyMs: o.latencyMs });
-  const engine = newEngine(sim);
-  const cluster = engine.createCluster();
-  const nodes: NodeRow[] = [];
-  const devices: DeviceRow[] = [];
-  for (let i = 1; i <= (o.nodes ?? 3); i++) {
-    sim.addHost(`mgmt${i}`, { storageHost: `10.0.0.${i}` });
-    nodes.push(await engine.addNode({ clusterId: cluster.id, manageHostname: `mgmt${i}`, storageHostname: `10.0.0.${i}`, zone: i }));
-  }
-  for (const n of nodes) {
-    for (let d = 0; d < (o.devices ?? 2); d++) devices.push(await engine.addDevice({ nodeId: n.id, path: `/dev/vd${"bcdef"[d]}` }));
-  }
-  return { sim, engine, cluster, nodes, devices };
-}
-
-type Sim = Awaited<ReturnType<typeof simCluster>>;
-
-/** Ledger accounting: used + free == total, and used == the bricks' thin pools and metadata. */
-function assertAccountingExact(s: Pick<Sim, "engine">): void {
-  for (const d of s.engine.ledger.listDevices()) {
-    const need = s.engine.ledger.listBricksOnDevice(d.id).reduce((a, b) => a + b.tpKiB + b.metaKiB, 0);
-    assert.equal(d.usedKiB + d.freeKiB, d.totalKiB, `device ${d.path} on ${d.nodeId}: used + free`);
-    assert.equal(d.usedKiB, need, `device ${d.path} on ${d.nodeId}: used`);
-  }
-}
-
-/** The nodes hold exactly what the ledger says: one thin LV, mount and fstab line per brick; gluster's bricks are the ledger's. */
-function assertNodesMatchLedger(s: Pick<Sim, "engine" | "sim" | "nodes">): void {
-  const { engine, sim } = s;
-  for (const n of s.nodes) {
-    const host = n.manageHost;
-    const bricks = engine.ledger.listVolumes().flatMap((v) => engine.ledger.listBricks(v.id)).filter((b) => b.nodeId === n.id);
-    const want = bricks.map((b) => `vg_${b.deviceId}/brick_${b.id}`).sort();
-    const thin = sim.lvs(host).filter((l) => l.kind === "thin").map((l) => `${l.vg}/${l.name}`).sort();
-    assert.deepEqual(thin, want, `thin LVs on ${host}`);
-    assert.equal(sim.lvs(host).filter((l) => l.kind === "thin-pool").length, bricks.length, `thin pools on ${host}`);
-    assert.equal(sim.mounts(host).filter((m) => m.fstype === "xfs").length, bricks.length, `brick mounts on ${host}`);
-    assert.equal(sim.fstab(host).filter((l) => l.includes("/var/lib/heketi/mounts/")).length, bricks.length, `fstab lines on ${host}`);
-    for (const d of engine.ledger.listDevices(n.id)) {
-      const vg = sim.vgs(host).find((v) => v.name === `vg_${d.id}`);
-      assert.ok(vg, `VG of ${d.path} on ${host}`);
-      const spare = sim.lvs(host).find((l) => l.vg === vg!.name && l.kind === "spare")?.allocatedKiB ?? 0;
-      assert.equal(vg!.totalKiB - vg!.freeKiB, d.usedKiB + spare, `space taken on ${d.path} of ${host}: the ledger's plus LVM's metadata spare`);
-    }
-  }
-  const names = (vol: string) => engine.ledger.listBricks(engine.ledger.listVolumes().find((v) => v.name === vol)!.id).map((b) => `${engine.ledger.getNode(b.nodeId).storageHost}:${b.path}`).sort();
-  const gluster = sim.volumes(s.nodes[0].manageHost);
-  assert.deepEqual(gluster.map((v) => v.name).sort(), engine.ledger.listVolumes().map((v) => v.name).sort(), "gluster's volumes are the ledger's");
-  for (const v of gluster) assert.deepEqual(v.bricks.map((b) => b.name).sort(), names(v.name), `bricks of ${v.name}`);
-}
+const newEngine = (sim: SimExecutor, ledgerPath?: string) => simEngine(sim, ledgerPath);
 
 function assertNoBrickLeftovers(sim: SimExecutor, hosts: string[]): void {
   for (const h of hosts) {
@@ -91,7 +33,6 @@ function assertNoBrickLeftovers(sim: SimExecutor, hosts: string[]): void {
   }
 }
 
-const deadOwner = (engine: Engine) => engine.ledger.db.prepare("UPDATE operations SET owner_pid = 0, owner_boot = '0:gone' WHERE status IN ('running', 'committed')").run();
 
 describe("SimExecutor: the real engine against simulated storage nodes", function () {
   describe("nodes", function () {
