@@ -13,8 +13,10 @@ export type FaultKind = "fail" | "timeout" | "drop" | "crash";
 
 export interface Fault {
   kind: FaultKind;
-  /** the script (its rendered text) whose run goes wrong */
-  match: RegExp;
+  /** the script (its rendered text) whose run goes wrong; default: any */
+  match?: RegExp;
+  /** skip this many matching runs first (default 0): `skip: 3` makes the fourth matching run go wrong */
+  skip?: number;
   host?: string;
   /** how many matching runs go wrong (default 1) */
   times?: number;
@@ -25,7 +27,9 @@ export interface Fault {
  * ways real SSH does. Everything else passes through.
  */
 export class FaultyExecutor implements Executor {
-  private faults: Array<Fault & { left: number }> = [];
+  private faults: Array<Fault & { left: number; skipLeft: number }> = [];
+  /** every run, in order, as (host, rendered text): what an operation sends, for building fault matrices */
+  readonly log: Array<{ host: string; script: string }> = [];
   /** runs that went wrong, in order */
   readonly fired: Array<{ kind: FaultKind; host: string; script: string }> = [];
   /** resolves when a `crash` fault fires: the test then plays the dead process */
@@ -37,13 +41,14 @@ export class FaultyExecutor implements Executor {
   }
 
   inject(f: Fault): this {
-    this.faults.push({ ...f, left: f.times ?? 1 });
+    this.faults.push({ ...f, left: f.times ?? 1, skipLeft: f.skip ?? 0 });
     return this;
   }
 
   async run(t: NodeTarget, script: Script, opts?: RunOptions): Promise<ExecResult> {
     const text = scriptText(script);
-    const f = this.faults.find((x) => x.left > 0 && x.match.test(text) && (!x.host || x.host === t.host));
+    this.log.push({ host: t.host, script: text });
+    const f = this.faults.find((x) => x.left > 0 && (!x.match || x.match.test(text)) && (!x.host || x.host === t.host) && (x.skipLeft-- <= 0));
     if (!f) return this.inner.run(t, script, opts);
     f.left--;
     this.fired.push({ kind: f.kind, host: t.host, script: text });
