@@ -33,6 +33,14 @@ function emptyEngine(): Engine {
   return new Engine({ ledgerPath: path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-import-")), "ledger.db"), executor: new FakeExecutor() });
 }
 
+/** The fixture imported into a new ledger, with gluster's brick order. */
+function importedFixture(): { engine: Engine; ledger: Ledger; dump: Json } {
+  const engine = emptyEngine();
+  const dump = fixture();
+  importDump(engine, dump, { glusterVolumes: glusterOf(dump) });
+  return { engine, ledger: engine.ledger, dump };
+}
+
 function assertNothingWritten(ledger: Ledger): void {
   assert.deepEqual([ledger.listClusters().length, ledger.listNodes().length, ledger.listDevices().length, ledger.listVolumes().length, ledger.listOperations().length], [0, 0, 0, 0, 0]);
 }
@@ -85,10 +93,7 @@ describe("heketi db dump: migrating a Heketi installation into the ledger, and b
     });
 
     it("keeps the thin pool names Heketi used, which are not always tp_<brick id>", function () {
-      const engine = emptyEngine();
-      const ledger = engine.ledger;
-      const dump = fixture();
-      importDump(engine, dump, { glusterVolumes: glusterOf(dump) });
+      const { ledger, dump } = importedFixture();
       const foreign = Object.values(dump.brickentries as Record<string, Json>).filter((b) => b.LvmThinPool !== `tp_${b.Info.id}`);
       assert.ok(foreign.length > 0, "the fixture shows Heketi naming pools after another id");
       for (const b of foreign) assert.equal(ledger.findBrick(b.Info.id)!.thinPool, b.LvmThinPool);
@@ -96,10 +101,7 @@ describe("heketi db dump: migrating a Heketi installation into the ledger, and b
     });
 
     it("exports it again exactly as Heketi did, but for Heketi's empty \"\" options and the unused durability branch", function () {
-      const engine = emptyEngine();
-      const ledger = engine.ledger;
-      const dump = fixture();
-      importDump(engine, dump, { glusterVolumes: glusterOf(dump) });
+      const { ledger } = importedFixture();
       const again = exportDump(ledger);
       assert.deepEqual(again, withoutHeketiNoise(fixture()));
       assert.equal(JSON.stringify(again.brickentries), JSON.stringify(fixture().brickentries), "even the key order of Heketi's entries");
@@ -216,10 +218,7 @@ describe("heketi db dump: migrating a Heketi installation into the ledger, and b
 
   describe("refusals: nothing is written", function () {
     it("refuses a ledger that is not empty, as `heketi db import` refuses an existing db file", function () {
-      const engine = emptyEngine();
-      const ledger = engine.ledger;
-      const dump = fixture();
-      importDump(engine, dump, { glusterVolumes: glusterOf(dump) });
+      const { engine, ledger, dump } = importedFixture();
       const before = JSON.stringify(exportDump(ledger));
       assert.throws(() => importDump(engine, fixture(), { glusterVolumes: glusterOf(dump) }), (e: Error) => e instanceof ConflictError && /is not empty \(1 clusters, 3 nodes, 6 devices, 4 volumes, 15 bricks\).*new ledger/.test(e.message));
       assert.equal(JSON.stringify(exportDump(ledger)), before);

@@ -8,7 +8,7 @@ import { newId } from "../../model/ids";
 import { DevicePath } from "../../model/schemas";
 import { decode, HttpError, json, readBody } from "../http";
 import { ID, type Routes } from "./context";
-import { changeTags, stateOf } from "./requests";
+import { onStateChange, onTagsChange } from "./state-and-tags";
 
 export function registerDeviceRoutes(routes: Routes): void {
   const { on, body, start, found, engine, ledger } = routes;
@@ -44,21 +44,10 @@ export function registerDeviceRoutes(routes: Routes): void {
       }
     });
   });
-  on("POST", `/devices/${ID}/state`, async (c) => {
-    const req = await body(c, api.StateRequest);
-    const d = found(ledger.findDevice(c.params.id));
-    const st = stateOf(req);
-    start(c, () => engine.setDeviceState(d.id, st, { healCheck: req.healcheck !== "disable" }), { throttled: st === "failed" });
-  });
+  onStateChange(routes, "devices", (id) => ledger.findDevice(id), (id, st, opts) => engine.setDeviceState(id, st, opts));
   on("GET", `/devices/${ID}/resync`, async (c) => {
     const d = found(ledger.findDevice(c.params.id));
     start(c, () => engine.resyncDevice(d.id));
   });
-  on("POST", `/devices/${ID}/tags`, async (c) => {
-    const req = await body(c, api.TagsChangeRequest);
-    const d = found(ledger.findDevice(c.params.id));
-    const tags = changeTags(d.tags, req);
-    engine.setDeviceTags(d.id, tags);
-    json(c.res, 200, tags);
-  });
+  onTagsChange(routes, "devices", (id) => ledger.findDevice(id), (id, tags) => engine.setDeviceTags(id, tags));
 }

@@ -7,7 +7,7 @@ import { newId } from "../../model/ids";
 import { NodeAdd, validate } from "../../model/schemas";
 import { HttpError, json } from "../http";
 import { ID, type Routes } from "./context";
-import { changeTags, stateOf } from "./requests";
+import { onStateChange, onTagsChange } from "./state-and-tags";
 
 export function registerNodeRoutes(routes: Routes): void {
   const { on, body, start, found, engine, ledger, rc } = routes;
@@ -41,17 +41,6 @@ export function registerNodeRoutes(routes: Routes): void {
     if (ledger.listDevices(n.id).length) throw new HttpError(409, `Unable to delete node [${n.id}] because it contains devices`);
     start(c, () => engine.removeNode(n.id));
   });
-  on("POST", `/nodes/${ID}/state`, async (c) => {
-    const req = await body(c, api.StateRequest);
-    const n = found(ledger.findNode(c.params.id));
-    const st = stateOf(req);
-    start(c, () => engine.setNodeState(n.id, st, { healCheck: req.healcheck !== "disable" }), { throttled: st === "failed" });
-  });
-  on("POST", `/nodes/${ID}/tags`, async (c) => {
-    const req = await body(c, api.TagsChangeRequest);
-    const n = found(ledger.findNode(c.params.id));
-    const tags = changeTags(n.tags, req);
-    engine.setNodeMetadata(n.id, { tags });
-    json(c.res, 200, tags);
-  });
+  onStateChange(routes, "nodes", (id) => ledger.findNode(id), (id, st, opts) => engine.setNodeState(id, st, opts));
+  onTagsChange(routes, "nodes", (id) => ledger.findNode(id), (id, tags) => engine.setNodeMetadata(id, { tags }));
 }
