@@ -7,6 +7,7 @@ import type { GlusterOption, SshSettings, VolumeCreateInput } from "./model/sche
 import { defaultLimits } from "./placement";
 import { EngineSettings, makeSerializer, OpContext } from "./operations/context";
 import { evictBrick } from "./operations/evacuation";
+import { assertLedgerEmpty, importLedger, LedgerImport } from "./operations/heketi-import";
 import { recover, RecoveryResult } from "./operations/recovery";
 import * as readback from "./operations/readback";
 import { DeclaredPool, rebuildCluster, RebuildPlan } from "./operations/rebuild";
@@ -195,6 +196,18 @@ export class Engine {
    */
   rebuildCluster(pool: DeclaredPool): Promise<RebuildPlan> {
     return this.recovering.then(() => this.ctx.serialize(`rebuild:${pool.clusterId}`, () => rebuildCluster(this.ctx, pool)));
+  }
+
+  /**
+   * A migration from Heketi: rows planned from its export (heketi/dump planImport) written into this
+   * ledger, which must be empty, in one transaction journaled as one operation. Returns its id.
+   */
+  importLedger(rows: LedgerImport): string {
+    return importLedger(this.ledger, rows);
+  }
+  /** Refuse a ledger that holds anything, before planning an import into it (importLedger checks again). */
+  assertLedgerEmpty(): void {
+    assertLedgerEmpty(this.ledger);
   }
 
   inspectNode(id: string) {

@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import { parseVolumeInfoXml } from "../commands/parsers/gluster";
+import { Engine } from "../engine";
 import { Ledger } from "../ledger/ledger";
 import { exportDump, importDump } from "../heketi/dump";
 import { loadTopology } from "../heketi/topology-json";
@@ -25,9 +26,10 @@ export async function importCommand(argv: string[]): Promise<number> {
     strict: true,
   });
   if (!values["heketi-json"] || !values.ledger) throw new Error("import needs --heketi-json <heketi db export file> and --ledger <ledger file>");
-  const ledger = new Ledger(values.ledger);
+  // nothing runs on the nodes: the engine only writes the ledger, so its executor is never used
+  const engine = new Engine({ ledgerPath: values.ledger });
   try {
-    const report = importDump(ledger, fs.readFileSync(values["heketi-json"], "utf8"), {
+    const report = importDump(engine, fs.readFileSync(values["heketi-json"], "utf8"), {
       pending: values["skip-pending"] ? "skip" : "refuse",
       glusterVolumes: values["gluster-volume-info"] ? parseVolumeInfoXml(fs.readFileSync(values["gluster-volume-info"], "utf8")) : undefined,
     });
@@ -36,7 +38,7 @@ export async function importCommand(argv: string[]): Promise<number> {
     for (const w of report.warnings) console.log(`warning: ${w}`);
     return 0;
   } finally {
-    ledger.close();
+    await engine.close();
   }
 }
 

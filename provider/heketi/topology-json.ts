@@ -16,7 +16,7 @@
 import { z } from "zod";
 import type { Engine } from "../engine";
 import type { DeviceRow, NodeRow } from "../ledger/ledger";
-import { SshOverrides, ValidationError } from "../model";
+import { parseJsonInput, SshOverrides } from "../model";
 
 const tags = z.record(z.string(), z.string()).nullish();
 
@@ -82,17 +82,7 @@ type TopologyEngine = Pick<Engine, "ledger" | "createCluster" | "deleteCluster" 
 
 /** Parse a topology file (an object or its JSON text); a malformed one is refused as a whole, naming each field. */
 export function parseTopology(input: unknown): TopologyFile {
-  let value = input;
-  if (typeof input === "string") {
-    try {
-      value = JSON.parse(input);
-    } catch (e) {
-      throw new ValidationError([{ field: "(file)", rule: `is not JSON: ${(e as Error).message}` }], "invalid topology file");
-    }
-  }
-  const r = TopologyFile.safeParse(value);
-  if (r.success) return r.data;
-  throw new ValidationError(r.error.issues.map((i) => ({ field: i.path.length ? i.path.map(String).join(".") : "(value)", rule: i.message })), "invalid topology file");
+  return parseJsonInput(TopologyFile, input, "invalid topology file");
 }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));

@@ -20,7 +20,7 @@ import { durabilityOf, GlusterVolumeInfo, LvRow, parsePoolListXml, parsePvsRepor
 import { Script, ignoreFailure, script, section, sh, splitSections } from "../commands/shell";
 import type { BrickRow, DeviceRow, Ledger, NodeRow, VolumeRow } from "../ledger/ledger";
 import type { GlusterOption, SshSettings } from "../model/schemas";
-import { KIB_PER_GIB } from "../placement/sizing";
+import { KIB_PER_GIB } from "../model/units";
 import { OpContext, probeScript } from "./context";
 
 /** A node as the program declares it (see provider/resources/pool.ts). */

@@ -1,3 +1,4 @@
+import { KIB_PER_GIB, KIB_PER_MIB } from "../model/units";
 import type { BrickSubtype } from "./types";
 
 /**
@@ -83,7 +84,7 @@ export function isNoSpaceError(e: unknown): e is NoSpaceError {
 
 /** "1.01 GiB", "16.00 MiB", "512 KiB" — two decimals, the way an operator reads df. */
 export function formatKiB(kib: number): string {
-  if (kib >= 1024 * 1024) return `${(kib / (1024 * 1024)).toFixed(2)} GiB`;
-  if (kib >= 1024) return `${(kib / 1024).toFixed(2)} MiB`;
+  if (kib >= KIB_PER_GIB) return `${(kib / KIB_PER_GIB).toFixed(2)} GiB`;
+  if (kib >= KIB_PER_MIB) return `${(kib / KIB_PER_MIB).toFixed(2)} MiB`;
   return `${kib} KiB`;
 }

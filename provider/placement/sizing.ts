@@ -1,10 +1,10 @@
 /**
  * Heketi's size arithmetic: space a brick needs on a device, brick sizing loop, arbiter size.
  */
+import { KIB_PER_GIB, KIB_PER_MIB } from "../model/units";
 import type { BrickSpace, Durability, Limits } from "./types";
 
-export const KIB_PER_MIB = 1024;
-export const KIB_PER_GIB = 1024 * 1024;
+export { KIB_PER_GIB, KIB_PER_MIB };
 export const DEFAULT_EXTENT_KIB = 4096;
 /** Heketi caps thin-pool metadata at 16 GiB (maxPoolMetadataSizeMb, in KiB despite its name). */
 export const MAX_POOL_METADATA_KIB = 16 * KIB_PER_GIB;

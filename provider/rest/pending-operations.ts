@@ -2,8 +2,8 @@
  * The ledger's unfinished operations as Heketi's pending operations (`/operations`, heketi.md §1.3):
  * ours in flight are "new" (and in flight), a dead process's are "stale", failed rollbacks "failed".
  */
+import { HEKETI_OP_OF_JOURNAL, pendingStatus } from "../heketi/dump";
 import type { Ledger, OperationRow } from "../ledger/ledger";
-import { ownerAlive } from "../ledger/owner";
 
 export interface OperationCounts {
   total: number;
@@ -13,24 +13,9 @@ export interface OperationCounts {
   new: number;
 }
 
-export type PendingStatus = "" | "stale" | "failed";
-
-export function pendingStatus(ledger: Ledger, o: OperationRow): PendingStatus {
-  if (o.status === "failed") return "failed";
-  return o.ownerBoot === ledger.owner || ownerAlive(o.ownerBoot) ? "" : "stale";
-}
-
-/** Our operation types as Heketi names its pending operations; node/device adds and removes are not pending operations in Heketi. */
-const HEKETI_TYPE_NAME: Record<string, string> = {
-  "create-volume": "create-volume",
-  "delete-volume": "delete-volume",
-  "expand-volume": "expand-volume",
-  "evacuate-device": "remove-device",
-  "evict-brick": "evict-brick",
-};
-
+/** Our operations that Heketi would list as pending: the journal's unfinished ones of a type Heketi journals too. */
 export function pendingOperations(ledger: Ledger): OperationRow[] {
-  return ledger.listOperations(["running", "committed", "failed"]).filter((o) => o.type in HEKETI_TYPE_NAME);
+  return ledger.listOperations(["running", "committed", "failed"]).filter((o) => o.type in HEKETI_OP_OF_JOURNAL);
 }
 
 export function operationCounts(ledger: Ledger): OperationCounts {
@@ -50,7 +35,7 @@ export function operationCounts(ledger: Ledger): OperationCounts {
 
 export function pendingSummary(ledger: Ledger, o: OperationRow) {
   const status = pendingStatus(ledger, o);
-  return { id: o.id, type_name: HEKETI_TYPE_NAME[o.type] ?? o.type, status, sub_status: status === "" ? "in-flight" : "" };
+  return { id: o.id, type_name: HEKETI_OP_OF_JOURNAL[o.type] ?? o.type, status, sub_status: status === "" ? "in-flight" : "" };
 }
 
 export function pendingDetail(ledger: Ledger, o: OperationRow) {

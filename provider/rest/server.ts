@@ -1,7 +1,7 @@
 /**
  * The Heketi-compatible REST server: one HTTP front door onto the same Engine and ledger the Pulumi
  * providers use. Plumbing only (auth, admin mode, routing, error mapping); the endpoints are in
- * routes.ts and every storage decision is the engine's.
+ * routes/ and every storage decision is the engine's.
  */
 import * as http from "node:http";
 import * as https from "node:https";

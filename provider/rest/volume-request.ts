@@ -5,6 +5,7 @@
 import type { Ledger } from "../ledger/ledger";
 import { EngineError } from "../model/errors";
 import { GlusterOption, VOLUME_NAME_MAX, VolumeCreateInput, VolumeName } from "../model/schemas";
+import { KIB_PER_GIB } from "../model/units";
 import type { VolumeCreateRequest } from "../heketi/api";
 
 /** A request Heketi answers with 400 and this text. */
@@ -48,7 +49,7 @@ export function volumeCreateInput(req: VolumeCreateRequest, ledger: Ledger): Vol
   if (!ledger.listClusters().length) throw new BadRequest("No clusters configured");
   for (const c of req.clusters ?? []) if (!ledger.findCluster(c)) throw new BadRequest(`Cluster id ${c} not found`);
   const minSize = type === "disperse" ? MIN_BRICK_GIB * data : MIN_BRICK_GIB;
-  if (size < minSize) throw new BadRequest(`Requested volume size (${size} GB) is smaller than the minimum supported volume size (${minSize * 1024 * 1024})`);
+  if (size < minSize) throw new BadRequest(`Requested volume size (${size} GB) is smaller than the minimum supported volume size (${minSize * KIB_PER_GIB})`);
 
   let arbiter = false;
   let zoneChecking: "none" | "strict" | undefined;

@@ -1,7 +1,7 @@
 // The raw-HTTP transcript run against the real Heketi v10.3.0 (mock executor), compared with the
 // committed snapshot test/fixtures/heketi-transcript.json.
 //
-// Regenerate the snapshot (after a deliberate change to the script in api-transcript.ts):
+// Regenerate the snapshot (after a deliberate change to the script in transcript/steps-*.ts):
 //   PGFS_UPDATE_TRANSCRIPT=1 npx mocha dist/test/contract/api-transcript.test.js
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";

@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { Engine } from "../../provider/engine";
 import { Ledger } from "../../provider/ledger/ledger";
 import { exportDump, HEKETI_CHANGE_DESCRIPTION, heketiOperationName, importDump, parseHeketiDump } from "../../provider/heketi/dump";
 import { parseVolumeInfoXml } from "../../provider/commands/parsers";
@@ -19,6 +20,7 @@ import { checkImported, glusterVolumeInfoXml, TOPOLOGY, VOLUME_COMMANDS } from "
 import { seeded } from "../support/seeded";
 import { freePort, heketiToken } from "../support/heketi-server";
 import { engineOn, fakePool, seedFirstPeer } from "../support/fake-pool";
+import { FakeExecutor } from "../support/fake-executor";
 import { loadTopology } from "../../provider/heketi/topology-json";
 
 const execFileP = promisify(execFile);
@@ -143,10 +145,11 @@ describe("heketi db export/import: migrating a real Heketi (heketi + heketi-cli 
   });
 
   it("imports the fresh export into an empty ledger: every count, size, tag and brick path", function () {
-    const ledger = new Ledger(path.join(dir, "imported.db"));
+    const engine = new Engine({ ledgerPath: path.join(dir, "imported.db"), executor: new FakeExecutor() });
+    const ledger = engine.ledger;
     try {
       const gluster = parseVolumeInfoXml(glusterVolumeInfoXml(exported, { data: 3, arb: 3, ec: 3, grow: 3 }));
-      const report = importDump(ledger, JSON.parse(raw), { glusterVolumes: gluster });
+      const report = importDump(engine, JSON.parse(raw), { glusterVolumes: gluster });
       assert.deepEqual([report.clusters, report.nodes, report.devices, report.volumes, report.bricks], [1, 3, 6, 4, 15]);
       assert.deepEqual(report.warnings, []);
       checkImported(ledger, exported);

@@ -28,8 +28,17 @@ const SET_SIZES = { data: 3, arb: 3, ec: 3, grow: 3 };
 const glusterOf = (dump: Json, sizes: Record<string, number> = SET_SIZES) => parseVolumeInfoXml(glusterVolumeInfoXml(parseHeketiDump(dump), sizes));
 const volumeNamed = (dump: Json, name: string): [string, Json] => Object.entries(dump.volumeentries).find(([, v]) => (v as Json).Info.name === name) as [string, Json];
 
-function emptyLedger(): Ledger {
-  return new Ledger(path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-import-")), "ledger.db"));
+/** An engine over a new, empty ledger: the import writes through it (nothing runs on the nodes). */
+function emptyEngine(): Engine {
+  return new Engine({ ledgerPath: path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-import-")), "ledger.db"), executor: new FakeExecutor() });
+}
+
+/** The fixture imported into a new ledger, with gluster's brick order. */
+function importedFixture(): { engine: Engine; ledger: Ledger; dump: Json } {
+  const engine = emptyEngine();
+  const dump = fixture();
+  importDump(engine, dump, { glusterVolumes: glusterOf(dump) });
+  return { engine, ledger: engine.ledger, dump };
 }
 
 function assertNothingWritten(ledger: Ledger): void {
@@ -38,10 +47,11 @@ function assertNothingWritten(ledger: Ledger): void {
 
 /** Import must refuse: a ValidationError whose issues include `field` with a rule matching `rule`; nothing written. */
 function assertRefused(dump: unknown, field: string | RegExp, rule: RegExp, opts: ImportOptions = {}): ValidationError {
-  const ledger = emptyLedger();
+  const engine = emptyEngine();
+      const ledger = engine.ledger;
   let caught: unknown;
   try {
-    importDump(ledger, dump, opts);
+    importDump(engine, dump, opts);
   } catch (e) {
     caught = e;
   }
@@ -67,9 +77,10 @@ function withoutHeketiNoise(dump: Json): Json {
 describe("heketi db dump: migrating a Heketi installation into the ledger, and back", function () {
   describe("a real heketi v10 export (heketi db export, fixture)", function () {
     it("imports into an empty ledger with Heketi's ids: 1 cluster, 3 nodes, 6 devices, 4 volumes, 15 bricks, every size and brick path", function () {
-      const ledger = emptyLedger();
+      const engine = emptyEngine();
+      const ledger = engine.ledger;
       const dump = fixture();
-      const report = importDump(ledger, dump, { glusterVolumes: glusterOf(dump) });
+      const report = importDump(engine, dump, { glusterVolumes: glusterOf(dump) });
       assert.deepEqual([report.clusters, report.nodes, report.devices, report.volumes, report.bricks], [1, 3, 6, 4, 15]);
       assert.deepEqual(report.skipped, []);
       assert.deepEqual(report.warnings, []);
@@ -82,9 +93,7 @@ describe("heketi db dump: migrating a Heketi installation into the ledger, and b
     });
 
     it("keeps the thin pool names Heketi used, which are not always tp_<brick id>", function () {
-      const ledger = emptyLedger();
-      const dump = fixture();
-      importDump(ledger, dump, { glusterVolumes: glusterOf(dump) });
+      const { ledger, dump } = importedFixture();
       const foreign = Object.values(dump.brickentries as Record<string, Json>).filter((b) => b.LvmThinPool !== `tp_${b.Info.id}`);
       assert.ok(foreign.length > 0, "the fixture shows Heketi naming pools after another id");
       for (const b of foreign) assert.equal(ledger.findBrick(b.Info.id)!.thinPool, b.LvmThinPool);
@@ -92,9 +101,7 @@ describe("heketi db dump: migrating a Heketi installation into the ledger, and b
     });
 
     it("exports it again exactly as Heketi did, but for Heketi's empty \"\" options and the unused durability branch", function () {
-      const ledger = emptyLedger();
-      const dump = fixture();
-      importDump(ledger, dump, { glusterVolumes: glusterOf(dump) });
+      const { ledger } = importedFixture();
       const again = exportDump(ledger);
       assert.deepEqual(again, withoutHeketiNoise(fixture()));
       assert.equal(JSON.stringify(again.brickentries), JSON.stringify(fixture().brickentries), "even the key order of Heketi's entries");
@@ -110,8 +117,9 @@ describe("heketi db dump: migrating a Heketi installation into the ledger, and b
       node.Info.hostnames.storage = ["storage3.example.com"];
       const dev = Object.values(dump.deviceentries)[0] as Json;
       dev.Info.storage.free -= 4096;
-      const ledger = emptyLedger();
-      const report = importDump(ledger, dump, { glusterVolumes: glusterOf(dump, { ...SET_SIZES, heketidbstorage: 3 }) });
+      const engine = emptyEngine();
+      const ledger = engine.ledger;
+      const report = importDump(engine, dump, { glusterVolumes: glusterOf(dump, { ...SET_SIZES, heketidbstorage: 3 }) });
       const has = (re: RegExp) => assert.ok(report.warnings.some((w) => re.test(w)), `${re} in ${JSON.stringify(report.warnings, null, 1)}`);
       has(/heketidbstorage holds Heketi's own database/);
       has(/heketidbstorage: a block-hosting volume \(without block volumes\); imported as a file volume/);
@@ -165,8 +173,9 @@ describe("heketi db dump: migrating a Heketi installation into the ledger, and b
       const s = await seededWithVolumes();
       const first = exportDump(s.engine.ledger, { brickSets: true });
       assert.equal(Object.keys(first.volumeentries).length, 5);
-      const ledger = emptyLedger();
-      const report = importDump(ledger, JSON.parse(JSON.stringify(first)));
+      const engine = emptyEngine();
+      const ledger = engine.ledger;
+      const report = importDump(engine, JSON.parse(JSON.stringify(first)));
       assert.deepEqual([report.volumes, report.bricks], [5, 3 + 3 + 3 + 1 + 4]);
       assert.deepEqual(exportDump(ledger, { brickSets: true }), first);
       assert.deepEqual(rows(ledger), rows(s.engine.ledger), "sets, positions, subtypes, sizes, tags and states come back as they were");
@@ -186,8 +195,9 @@ describe("heketi db dump: migrating a Heketi installation into the ledger, and b
         `<brickCount>4</brickCount><type>7</type><typeStr>Distributed-Replicate</typeStr><bricks>` +
         bricks.map((b) => `<brick uuid="u">${host(b.nodeId)}:${b.path}<name>${host(b.nodeId)}:${b.path}</name><hostUuid>u</hostUuid><isArbiter>0</isArbiter></brick>`).join("") +
         `</bricks><optCount>1</optCount><options><option><name>user.heketi.id</name><value>${grown.id}</value></option></options></volume><count>1</count></volumes></volInfo></cliOutput>`;
-      const ledger = emptyLedger();
-      importDump(ledger, plain, { glusterVolumes: parseVolumeInfoXml(xml) });
+      const engine = emptyEngine();
+      const ledger = engine.ledger;
+      importDump(engine, plain, { glusterVolumes: parseVolumeInfoXml(xml) });
       // a one-set volume's data bricks come back ordered by id (Heketi's list order): same sets, arbiter still last
       const sets = (l: Ledger) => ({ ...rows(l), bricks: rows(l).bricks.map((b) => ({ ...b, position: b.subtype === "arbiter" ? "last" : "data" })).sort((a, b) => (a.id < b.id ? -1 : 1)) });
       assert.deepEqual(sets(ledger), sets(s.engine.ledger));
@@ -208,11 +218,9 @@ describe("heketi db dump: migrating a Heketi installation into the ledger, and b
 
   describe("refusals: nothing is written", function () {
     it("refuses a ledger that is not empty, as `heketi db import` refuses an existing db file", function () {
-      const ledger = emptyLedger();
-      const dump = fixture();
-      importDump(ledger, dump, { glusterVolumes: glusterOf(dump) });
+      const { engine, ledger, dump } = importedFixture();
       const before = JSON.stringify(exportDump(ledger));
-      assert.throws(() => importDump(ledger, fixture(), { glusterVolumes: glusterOf(dump) }), (e: Error) => e instanceof ConflictError && /is not empty \(1 clusters, 3 nodes, 6 devices, 4 volumes, 15 bricks\).*new ledger/.test(e.message));
+      assert.throws(() => importDump(engine, fixture(), { glusterVolumes: glusterOf(dump) }), (e: Error) => e instanceof ConflictError && /is not empty \(1 clusters, 3 nodes, 6 devices, 4 volumes, 15 bricks\).*new ledger/.test(e.message));
       assert.equal(JSON.stringify(exportDump(ledger)), before);
       assert.equal(ledger.listOperations().length, 1);
       ledger.close();
@@ -305,8 +313,9 @@ describe("heketi db dump: migrating a Heketi installation into the ledger, and b
       const gluster = glusterOf(fixture());
       const gGrow = gluster.find((g) => g.name === "grow")!;
       gGrow.bricks = gGrow.bricks.slice(0, 3);
-      const ledger = emptyLedger();
-      const report = importDump(ledger, dump, { pending: "skip", glusterVolumes: gluster });
+      const engine = emptyEngine();
+      const ledger = engine.ledger;
+      const report = importDump(engine, dump, { pending: "skip", glusterVolumes: gluster });
       assert.deepEqual([report.volumes, report.bricks], [3, 15 - 3 - 3]);
       assert.equal(ledger.findVolume(ecId), undefined);
       assert.deepEqual(report.skipped.filter((x) => x.kind === "volume").map((x) => x.name), ["ec"]);
@@ -325,7 +334,7 @@ describe("heketi db dump: migrating a Heketi installation into the ledger, and b
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-import-engine-"));
       const engine = new Engine({ ledgerPath: path.join(dir, "ledger.db"), executor: fake, ssh: { privateKey: "test-key" } });
       const dump = fixture();
-      importDump(engine.ledger, dump, { glusterVolumes: glusterOf(dump), ssh: { user: "heketi", sudo: true }, sshByHost: { "node2.example.com": { port: 2222 } } });
+      importDump(engine, dump, { glusterVolumes: glusterOf(dump), ssh: { user: "heketi", sudo: true }, sshByHost: { "node2.example.com": { port: 2222 } } });
       return { engine, fake, dump };
     }
 
@@ -418,7 +427,7 @@ describe("heketi db dump: migrating a Heketi installation into the ledger, and b
       }
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-import-sim-"));
       const engine = new Engine({ ledgerPath: path.join(dir, "ledger.db"), executor: sim, ssh: { privateKey: "test-key" } });
-      importDump(engine.ledger, dump, { glusterVolumes: parseVolumeInfoXml(await glusterVolumeInfo(sim, host(nodes[0].Info.id))).concat(gluster.filter((g) => g.name === "arb")) });
+      importDump(engine, dump, { glusterVolumes: parseVolumeInfoXml(await glusterVolumeInfo(sim, host(nodes[0].Info.id))).concat(gluster.filter((g) => g.name === "arb")) });
       return { dump, sim, engine, host };
     }
     async function glusterVolumeInfo(sim: SimExecutor, h: string): Promise<string> {
