@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { readLabDescription } from "./lab/description";
 import { labDown, labStatus, labUp } from "./lab/lab";
 import type { LabOptionsInput } from "./lab/settings";
+import { runCommandLine } from "../provider/cli/run";
 
 const USAGE = `usage: node dist/devtools/cli.js lab <command>
 
@@ -85,10 +86,4 @@ async function main(argv: string[]): Promise<number> {
   return cmd ? 2 : 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: Error) => {
-    process.stderr.write(`error: ${err.message}\n`);
-    process.exit(1);
-  },
-);
+runCommandLine(main);

@@ -2,6 +2,7 @@
 import { exportCommand, HEKETI_USAGE, importCommand, topologyCommand } from "./heketi-commands";
 import { recoverCommand, RECOVER_USAGE } from "./recover";
 import { serve, SERVE_USAGE } from "./serve";
+import { runCommandLine } from "./run";
 
 const USAGE = `usage: pulumi-glusterfs <command>
 
@@ -26,10 +27,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: Error) => {
-    process.stderr.write(`error: ${err.message}\n`);
-    process.exit(1);
-  },
-);
+runCommandLine(main);

@@ -10,6 +10,7 @@ import { loadServe, ServeConfig } from "../rest/config";
 import { engineSettingsFor } from "../rest/engine-settings";
 import { createRestServer } from "../rest/server";
 import { readTlsFiles } from "../rest/tls";
+import { ENGINE_FLAGS } from "./engine-flags";
 
 export const SERVE_USAGE = `  serve [--config heketi.json] [--host ADDR] [--port N] [--ledger FILE]
         [--admin-key K --user-key K | --disable-auth] [--user-role provisioner|heketi]
@@ -51,20 +52,13 @@ export async function serve(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      config: { type: "string" },
+      ...ENGINE_FLAGS,
       host: { type: "string" },
       port: { type: "string" },
-      ledger: { type: "string" },
       "disable-auth": { type: "boolean" },
       "admin-key": { type: "string" },
       "user-key": { type: "string" },
       "user-role": { type: "string" },
-      executor: { type: "string" },
-      "ssh-key": { type: "string" },
-      "ssh-user": { type: "string" },
-      "ssh-port": { type: "string" },
-      "ssh-sudo": { type: "boolean" },
-      "known-hosts": { type: "string" },
       "max-inflight": { type: "string" },
       "tls-cert": { type: "string" },
       "tls-key": { type: "string" },

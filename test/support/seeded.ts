@@ -24,3 +24,17 @@ export function seeded(opts: { nodes?: number; devices?: number; deviceGiB?: num
   }
   return { engine, fake, cluster, nodes };
 }
+
+/**
+ * A volume create whose process died mid-way: it hangs in `gluster volume create`, and its operation is
+ * then owned by a process that is gone (what a SIGKILL leaves). `release` lets the hung call end.
+ */
+export async function abandonedCreate(s: ReturnType<typeof seeded>, name = "crashy") {
+  let release!: () => void;
+  s.fake.on(/volume create/, () => new Promise((r) => (release = () => r({ code: 1, stderr: "killed" }))));
+  const pending = s.engine.createVolume({ name, sizeGiB: 1 }).catch(() => undefined);
+  while (!release) await new Promise((r) => setTimeout(r, 5));
+  const [op] = s.engine.ledger.listOperations(["running"]);
+  s.engine.ledger.db.prepare("UPDATE operations SET owner_boot = '999999999:0' WHERE id = ?").run(op.id);
+  return { op, done: async () => (release(), await pending) };
+}

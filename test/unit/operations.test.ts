@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { Engine } from "../../provider/engine";
 import { FakeExecutor } from "../support/fake-executor";
-import { seeded } from "../support/seeded";
+import { abandonedCreate, seeded } from "../support/seeded";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConflictError, ValidationError } from "../../provider/model";
@@ -154,14 +154,9 @@ describe("operations (fake executor): what the engine sends and what it records"
   });
 
   it("recovers a create abandoned by a crashed process: nodes cleaned, ledger rolled back", async function () {
-    const { engine, fake } = seeded();
-    // the create hangs in gluster; we then pretend its process died
-    let release!: () => void;
-    fake.on(/volume create/, () => new Promise((r) => (release = () => r({ code: 1, stderr: "killed" }))));
-    const pending = engine.createVolume({ name: "crashy", sizeGiB: 1 }).catch(() => undefined);
-    while (!release) await new Promise((r) => setTimeout(r, 5));
-    const [op] = engine.ledger.listOperations(["running"]);
-    engine.ledger.db.prepare("UPDATE operations SET owner_boot = '999999999:0' WHERE id = ?").run(op.id);
+    const s = seeded();
+    const { engine } = s;
+    const { op, done } = await abandonedCreate(s);
     // the next process opens the same ledger
     const next = new Engine({ ledgerPath: engine.ledger.file, executor: new FakeExecutor(), ssh: { privateKey: "test-key" } });
     const recovered = await next.recover();
@@ -170,8 +165,7 @@ describe("operations (fake executor): what the engine sends and what it records"
     for (const d of next.ledger.listDevices()) assert.equal(d.usedKiB, 0);
     assert.equal(next.ledger.getOperation(op.id).status, "rolled-back");
     await next.close();
-    release();
-    await pending;
+    await done();
   });
 
   it("cleans only the operations asked for, and two cleanups at once never work on the same operation", async function () {
