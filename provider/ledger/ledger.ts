@@ -5,7 +5,7 @@ import type { Durability, GlusterOption, SshSettings } from "../model/schemas";
 import { ConflictError, NotFoundError } from "../model/errors";
 import { newId } from "../model/ids";
 import { MIGRATIONS } from "./schema";
-import { processIdentity } from "./owner";
+import { HEARTBEAT_MS, processIdentity } from "./owner";
 
 export type NodeState = "adding" | "online" | "offline" | "failed" | "removing";
 export type DeviceState = "adding" | "online" | "offline" | "failed" | "removing";
@@ -37,6 +37,8 @@ export interface BrickRow {
 export interface OperationRow {
   id: string; type: string; targetId: string; status: OperationStatus; plan: unknown; error: string | null;
   ownerPid: number; ownerBoot: string; createdAt: string; updatedAt: string;
+  /** when the owner last said it is alive (see ledger/owner.ts) */
+  heartbeatAt: string | null;
 }
 export interface StepRow { opId: string; seq: number; name: string; status: string; detail: string | null; at: string }
 
@@ -70,10 +72,24 @@ export class Ledger {
     // then act on a journal older than the node.
     this.db.pragma("synchronous = FULL");
     this.migrate();
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), HEARTBEAT_MS);
+    this.heartbeatTimer.unref();
   }
 
+  private readonly heartbeatTimer: NodeJS.Timeout;
+
   close(): void {
+    clearInterval(this.heartbeatTimer);
     this.db.close();
+  }
+
+  /** Renew the heartbeat of the open operations this process owns (a busy ledger skips one beat). */
+  heartbeat(at = now()): void {
+    try {
+      this.stmt("UPDATE operations SET heartbeat_at = ? WHERE owner_boot = ? AND status IN ('running', 'committed')").run(at, this.owner);
+    } catch {
+      /* SQLITE_BUSY past the timeout: the next beat comes well inside the lease */
+    }
   }
 
   private migrate(): void {
@@ -289,10 +305,10 @@ export class Ledger {
   // ---- operations journal
   beginOperation(type: string, targetId: string, plan: unknown): OperationRow {
     const t = now();
-    const row: OperationRow = { id: newId(), type, targetId, status: "running", plan, error: null, ownerPid: process.pid, ownerBoot: this.owner, createdAt: t, updatedAt: t };
+    const row: OperationRow = { id: newId(), type, targetId, status: "running", plan, error: null, ownerPid: process.pid, ownerBoot: this.owner, createdAt: t, updatedAt: t, heartbeatAt: t };
     this.db
-      .prepare("INSERT INTO operations(id, type, target_id, status, plan, error, owner_pid, owner_boot, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)")
-      .run(row.id, row.type, row.targetId, row.status, j(row.plan), null, row.ownerPid, row.ownerBoot, t, t);
+      .prepare("INSERT INTO operations(id, type, target_id, status, plan, error, owner_pid, owner_boot, created_at, updated_at, heartbeat_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+      .run(row.id, row.type, row.targetId, row.status, j(row.plan), null, row.ownerPid, row.ownerBoot, t, t, t);
     return row;
   }
   getOperation(id: string): OperationRow {
@@ -311,7 +327,8 @@ export class Ledger {
   }
   /** Take over an operation (recovery): this process becomes its owner. */
   adoptOperation(id: string): void {
-    this.stmt("UPDATE operations SET owner_pid = ?, owner_boot = ?, updated_at = ? WHERE id = ?").run(process.pid, this.owner, now(), id);
+    const t = now();
+    this.stmt("UPDATE operations SET owner_pid = ?, owner_boot = ?, updated_at = ?, heartbeat_at = ? WHERE id = ?").run(process.pid, this.owner, t, t, id);
   }
   recordStep(opId: string, name: string, status: "done" | "failed" | "compensated", detail?: string): void {
     const seq = ((this.stmt("SELECT MAX(seq) AS m FROM operation_steps WHERE op_id = ?").get(opId) as { m: number | null }).m ?? 0) + 1;
@@ -363,6 +380,6 @@ function opRow(r: Record<string, unknown>): OperationRow {
   return {
     id: r.id as string, type: r.type as string, targetId: r.target_id as string, status: r.status as OperationStatus,
     plan: JSON.parse(r.plan as string), error: r.error as string | null, ownerPid: r.owner_pid as number, ownerBoot: r.owner_boot as string,
-    createdAt: r.created_at as string, updatedAt: r.updated_at as string,
+    createdAt: r.created_at as string, updatedAt: r.updated_at as string, heartbeatAt: (r.heartbeat_at as string | null) ?? null,
   };
 }

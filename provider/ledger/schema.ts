@@ -100,4 +100,7 @@ export const MIGRATIONS: string[] = [
   `
   ALTER TABLE bricks ADD COLUMN thin_pool TEXT;
   `,
+  // 4: the owner's heartbeat, renewed while it runs: how a process that cannot see the owner in /proc
+  // (another host, another pid namespace) tells a live owner from a dead one
+  `ALTER TABLE operations ADD COLUMN heartbeat_at TEXT;`,
 ];

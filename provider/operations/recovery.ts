@@ -16,7 +16,7 @@ export interface RecoveryResult {
 export function abandonedOperations(ctx: OpContext, only?: readonly string[]): OperationRow[] {
   return ctx.ledger
     .listOperations(["running", "committed", "failed"])
-    .filter((o) => o.status === "failed" || (o.ownerBoot !== ctx.ledger.owner && !ownerAlive(o.ownerBoot)))
+    .filter((o) => o.status === "failed" || (o.ownerBoot !== ctx.ledger.owner && !ownerAlive(o.ownerBoot, o.heartbeatAt)))
     .filter((o) => !only?.length || only.includes(o.id));
 }
 

@@ -115,7 +115,7 @@ export function pendingOperationsOf(
 /** A pending operation's status in Heketi: "failed" (its rollback failed), "" (new: its process lives) or "stale" (its process is gone). */
 export function pendingStatus(ledger: Ledger, op: OperationRow): PendingStatus {
   if (op.status === "failed") return "failed";
-  return op.ownerBoot === ledger.owner || ownerAlive(op.ownerBoot) ? "" : "stale";
+  return op.ownerBoot === ledger.owner || ownerAlive(op.ownerBoot, op.heartbeatAt) ? "" : "stale";
 }
 
 /** A Heketi pending operation named in an import's messages: its id, type and status. */
