@@ -6,6 +6,7 @@ import { ConflictError, EngineError, ValidationError } from "./model/errors";
 import type { GlusterOption, SshSettings, VolumeCreateInput } from "./model/schemas";
 import { defaultLimits } from "./placement";
 import { EngineSettings, makeSerializer, OpContext } from "./operations/context";
+import { checkCluster, CheckReport } from "./operations/check";
 import { evictBrick } from "./operations/evacuation";
 import { assertLedgerEmpty, importLedger, LedgerImport } from "./operations/heketi-import";
 import { recover, RecoveryResult } from "./operations/recovery";
@@ -196,6 +197,11 @@ export class Engine {
    */
   rebuildCluster(pool: DeclaredPool): Promise<RebuildPlan> {
     return this.recovering.then(() => this.ctx.serialize(`rebuild:${pool.clusterId}`, () => rebuildCluster(this.ctx, pool)));
+  }
+
+  /** The ledger set beside the nodes: every difference, in words (reads only; see operations/check.ts). */
+  checkClusters(clusterIds: readonly string[] = this.ledger.listClusters().map((c) => c.id)): Promise<CheckReport[]> {
+    return Promise.all(clusterIds.map((id) => (this.ledger.getCluster(id), checkCluster(this.ctx, id))));
   }
 
   /**

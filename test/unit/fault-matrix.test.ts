@@ -123,13 +123,14 @@ function assertMembershipMatchesLedger(e: Engine, sim: SimExecutor, hosts: strin
   }
 }
 
-function assertConsistent(e: Engine, w: World, what: string): void {
+async function assertConsistent(e: Engine, w: World, what: string): Promise<void> {
   const handle = { engine: e, sim: w.sim, nodes: e.ledger.listNodes() };
   try {
     assertNodesMatchLedger(handle);
     assertAccountingExact(handle);
     assertMembershipMatchesLedger(e, w.sim, w.sim.hosts());
     assert.deepEqual(e.ledger.listOperations(["running", "committed", "failed"]).map((o) => `${o.type} ${o.status}`), [], "operations left open");
+    assert.deepEqual((await e.checkClusters()).flatMap((r) => r.findings.map((f) => f.message)), [], "pulumi-glusterfs check");
   } catch (err) {
     (err as Error).message = `${what}: ${(err as Error).message}`;
     throw err;
@@ -156,7 +157,7 @@ describe("fault matrix (simulated nodes): every remote step of every operation f
       await c.run(probe.engine, probe);
       const steps = probe.faulty.log.slice(before);
       assert.equal(c.state(probe.engine, probe), "done");
-      assertConsistent(probe.engine, probe, `${c.name} without faults`);
+      await assertConsistent(probe.engine, probe, `${c.name} without faults`);
       await probe.engine.close();
 
       const failures: string[] = [];
@@ -200,13 +201,13 @@ async function oneCase(c: OperationCase, step: number, kind: FaultKind): Promise
   assert.equal(w.faulty.fired.length, 1, "the fault fired once");
   let state = c.state(engine, w);
   assert.ok(state === "done" || state === "undone", `after the fault and recovery: ${state}`);
-  assertConsistent(engine, w, `after the fault (${state})`);
+  await assertConsistent(engine, w, `after the fault (${state})`);
   const outcome = state;
   if (state === "undone") {
     await c.run(engine, w);
     state = c.state(engine, w);
     assert.equal(state, "done", "the re-run finishes it");
-    assertConsistent(engine, w, "after the re-run");
+    await assertConsistent(engine, w, "after the re-run");
   }
   await engine.close();
   return outcome;

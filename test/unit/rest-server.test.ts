@@ -65,7 +65,6 @@ describe("REST server (Heketi API) on the engine, fake executor", function () {
       const id = "0123456789abcdef0123456789abcdef";
       for (const [method, path, text] of [
         ["POST", `/volumes/${id}/clone`, /^Volume clone is not supported by this server/],
-        ["GET", "/db/check", /^db check is not supported .*\/db\/dump/],
         ["GET", "/backup/db", /^backup\/db is not supported .*SQLite/],
         ["GET", "/internal/state/examine/gluster", /^state examine gluster is not supported .*pulumi refresh/],
       ] as const) {

@@ -1,6 +1,6 @@
 /**
  * Pending operations (our journal's unfinished operations, as Heketi shows them), their cleanup,
- * and the db dump.
+ * the db dump, and the db check (the ledger set beside the nodes).
  */
 import * as api from "../../heketi/api";
 import { EngineError } from "../../model/errors";
@@ -30,6 +30,12 @@ export function registerOperationRoutes(routes: Routes): void {
   on("GET", "/db/dump", async (c) => {
     if (!rc.dump) throw new HttpError(501, "db dump is not available");
     json(c.res, 200, rc.dump(), { pretty: true });
+  });
+  // Heketi's db check looks at its database alone; ours asks the nodes too (operations/check.ts).
+  // Admin only, like every route a user token is not allowed; it reads, it changes nothing.
+  on("GET", "/db/check", async (c) => {
+    const reports = await engine.checkClusters();
+    json(c.res, 200, { ok: reports.every((r) => r.complete && !r.findings.length), clusters: reports }, { pretty: true });
   });
   on("GET", "/admin", async (c) => json(c.res, 200, { state: rc.state.admin }));
 }

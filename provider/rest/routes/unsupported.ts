@@ -17,7 +17,6 @@ export function registerUnsupportedRoutes(routes: Routes): void {
 /** Heketi endpoints answered with 501 and what the operator can do instead. */
 const UNSUPPORTED: ReadonlyArray<readonly ["GET" | "POST", string, string]> = [
   ["POST", `/volumes/${ID}/clone`, "Volume clone is not supported by this server (pulumi-glusterfs): create a new volume and copy the data"],
-  ["GET", "/db/check", "db check is not supported by this server (pulumi-glusterfs): the ledger's references are SQLite foreign keys, checked at every write; GET /db/dump exports it"],
   ["GET", "/backup/db", "backup/db is not supported by this server (pulumi-glusterfs): its database is SQLite, not Heketi's BoltDB; GET /db/dump exports it in Heketi's JSON, or copy the ledger file with sqlite3 .backup"],
   ["GET", "/internal/state/examine/gluster", "state examine gluster is not supported by this server (pulumi-glusterfs): for clusters managed by Pulumi, pulumi refresh compares the resources with the nodes"],
 ];

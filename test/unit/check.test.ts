@@ -1,0 +1,62 @@
+import * as assert from "node:assert/strict";
+import type { NodeTarget } from "../../provider/exec/executor";
+import { script, sh } from "../../provider/commands/shell";
+import { serveEngine } from "../support/rest";
+import { simCluster } from "../support/sim-cluster";
+
+const at = (host: string): NodeTarget => ({ host, port: 22, user: "root", sudo: false, privateKey: "test-key" });
+
+/** `check`: the operator asks whether the ledger and the nodes agree, and is told what differs and what to do. */
+describe("check: the ledger beside the nodes (simulated nodes)", function () {
+  it("a cluster built by the engine agrees with its nodes", async function () {
+    const s = await simCluster();
+    await s.engine.createVolume({ name: "v", sizeGiB: 2, durability: { type: "replicate", replica: 3 } });
+    const [r] = await s.engine.checkClusters();
+    assert.deepEqual(r.findings, []);
+    assert.equal(r.complete, true);
+    assert.deepEqual(r.counts, { nodes: 3, devices: 6, volumes: 1 });
+    await s.engine.close();
+  });
+
+  it("names a volume deleted by hand in gluster whose bricks are left, a VG that is not ours, and wrong space accounting", async function () {
+    const s = await simCluster();
+    const v = await s.engine.createVolume({ name: "v", sizeGiB: 1, durability: { type: "replicate", replica: 3 } });
+    await s.sim.run(at("mgmt1"), script([sh`gluster --mode=script volume stop v force`, sh`gluster --mode=script volume delete v`]));
+    await s.sim.run(at("mgmt2"), script([sh`/usr/sbin/lvm pvcreate -qq /dev/vdd`, sh`/usr/sbin/lvm vgcreate -qq vg_0123456789abcdef0123456789abcdef /dev/vdd`]));
+    const d = s.engine.ledger.listDevices().find((x) => !s.engine.ledger.listBricksOnDevice(x.id).length)!;
+    s.engine.ledger.db.prepare("UPDATE devices SET used_kib = used_kib + 4096, free_kib = free_kib - 4096 WHERE id = ?").run(d.id);
+    const [r] = await s.engine.checkClusters();
+    assert.deepEqual(r.findings.map((f) => f.kind).sort(), ["device-space", "device-unknown", "volume-bricks-left"]);
+    const say = (kind: string) => r.findings.find((f) => f.kind === kind)!.message;
+    assert.match(say("volume-bricks-left"), new RegExp(`volume v \\[${v.id}\\]: gluster has no such volume, but its bricks are still on the nodes: delete the volume`));
+    assert.match(say("device-unknown"), /VG vg_0123456789abcdef0123456789abcdef on mgmt2 is in Heketi's layout but not in the ledger/);
+    assert.match(say("device-space"), new RegExp(`device ${d.path} \\[${d.id}\\] on mgmt\\d: the ledger counts 4096 KiB used`));
+    await s.engine.close();
+  });
+
+  it("a node that does not answer is reported, and the check is not complete", async function () {
+    const s = await simCluster();
+    s.sim.setReachable("mgmt3", false);
+    const [r] = await s.engine.checkClusters();
+    assert.equal(r.complete, false);
+    assert.deepEqual(r.findings.map((f) => f.kind), ["node-unreachable"]);
+    assert.match(r.findings[0].message, /^node mgmt3 did not answer \(.*\): what the ledger has on it was not checked/);
+    await s.engine.close();
+  });
+
+  it("answers GET /db/check with the same report (admin only)", async function () {
+    const s = await simCluster();
+    const t = await serveEngine(s.engine);
+    try {
+      const r = await t.call("GET", "/db/check");
+      assert.equal(r.status, 200);
+      const body = r.json() as { ok: boolean; clusters: Array<{ clusterId: string; findings: unknown[] }> };
+      assert.equal(body.ok, true);
+      assert.deepEqual(body.clusters.map((c) => [c.clusterId, c.findings.length]), [[s.cluster.id, 0]]);
+      assert.equal((await t.call("GET", "/db/check", undefined, { iss: "user" })).status, 401);
+    } finally {
+      await t.close();
+      await s.engine.close();
+    }
+  });
+});
