@@ -19,7 +19,7 @@ import { repoRoot } from "../../devtools/lab/paths";
 import { checkImported, glusterVolumeInfoXml, TOPOLOGY, VOLUME_COMMANDS } from "../support/heketi-dump-scenario";
 import { seeded } from "../support/seeded";
 import { freePort, heketiToken } from "../support/heketi-server";
-import { engineOn, fakePool, seedFirstPeer } from "../support/fake-pool";
+import { simPool } from "../support/sim-cluster";
 import { FakeExecutor } from "../support/fake-executor";
 import { loadTopology } from "../../provider/heketi/topology-json";
 
@@ -99,9 +99,7 @@ describe("heketi db export/import: migrating a real Heketi (heketi + heketi-cli 
     } finally {
       await h.stop();
     }
-    const { fake, pool } = fakePool();
-    seedFirstPeer(pool);
-    const engine = engineOn(fake);
+    const { engine } = simPool();
     const ours: string[][] = [];
     for (let i = 0; i < 2; i++) ours.push((await loadTopology(engine, TOPOLOGY)).lines);
     await engine.close();

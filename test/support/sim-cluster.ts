@@ -12,6 +12,25 @@ export function simEngine(executor: Executor, ledgerPath?: string): Engine {
   return new Engine({ ledgerPath: file, executor, ssh: { privateKey: "test-key", port: 22 } });
 }
 
+/** What LVM leaves of an 8 GiB simulated disk for a VG: 2015 extents of 4 MiB (as on the lab's disks). */
+export const SIM_DISK_KIB = 2015 * 4096;
+
+/**
+ * Simulated nodes node<i>.example.com (storage 10.0.0.<i>, i = 1..4) with empty 8 GiB disks — what a
+ * Heketi topology file names — and an engine with no cluster yet. `missing` lists "host:/dev/x" disks
+ * that do not exist.
+ */
+export function simPool(opts: { missing?: string[] } = {}) {
+  const sim = new SimExecutor({ deviceSizeGiB: 8 });
+  for (let i = 1; i <= 4; i++) sim.addHost(`node${i}.example.com`, { storageHost: `10.0.0.${i}` });
+  for (const m of opts.missing ?? []) {
+    const [host, disk] = m.split(":");
+    sim.setDisk(host, disk, { missing: true });
+  }
+  const scriptsOn = (host: string) => sim.runs.filter((r) => r.host === host).map((r) => r.script);
+  return { sim, engine: simEngine(sim), scriptsOn };
+}
+
 /**
  * A cluster built the way an operator builds one — engine.addNode and engine.addDevice — on simulated
  * nodes, optionally through a wrapper executor (faults) in front of the simulator.

@@ -6,7 +6,7 @@ import { Engine } from "../../provider/engine";
 import { SimExecutor } from "../../devtools/sim/sim-executor";
 import { loadTopology } from "../../provider/heketi/topology-json";
 import { ValidationError } from "../../provider/model";
-import { DEVICE_KIB, engineOn, fakePool, seedFirstPeer } from "../support/fake-pool";
+import { SIM_DISK_KIB, simPool } from "../support/sim-cluster";
 import { TOPOLOGY } from "../support/heketi-dump-scenario";
 
 const snapshot = (e: Engine) =>
@@ -14,9 +14,7 @@ const snapshot = (e: Engine) =>
 
 describe("heketi topology load: a Heketi topology file, loaded through the engine", function () {
   it("creates the cluster, adds 3 nodes (glusterd checked, peer probed) and 6 devices (pvcreate/vgcreate) and prints what heketi-cli prints", async function () {
-    const { fake, pool } = fakePool();
-    seedFirstPeer(pool);
-    const engine = engineOn(fake);
+    const { sim, engine, scriptsOn } = simPool();
     const r = await loadTopology(engine, TOPOLOGY);
     assert.deepEqual(r.errors, []);
     const [cluster] = engine.ledger.listClusters();
@@ -26,11 +24,11 @@ describe("heketi topology load: a Heketi topology file, loaded through the engin
     assert.deepEqual(nodes.find((n) => n.manageHost === "node1.example.com")!.tags, { rack: "r1" });
     const devices = engine.ledger.listDevices();
     assert.equal(devices.length, 6);
-    for (const d of devices) assert.deepEqual([d.state, d.totalKiB, d.freeKiB, d.extentKiB], ["online", DEVICE_KIB, DEVICE_KIB, 4096]);
+    for (const d of devices) assert.deepEqual([d.state, d.totalKiB, d.freeKiB, d.extentKiB], ["online", SIM_DISK_KIB, SIM_DISK_KIB, 4096]);
     assert.deepEqual(devices.filter((d) => Object.keys(d.tags).length).map((d) => [d.path, d.tags]), [["/dev/sdc", { ssd: "yes" }]]);
     // real operations: node 2 and 3 were probed from a member, every device was set up on its own node
-    assert.deepEqual(fake.runs.filter((x) => /peer probe/.test(x.script)).map((x) => /peer probe '([^']+)'/.exec(x.script)![1]), ["10.0.0.2", "10.0.0.3"]);
-    for (const n of nodes) assert.equal(fake.scriptsOn(n.manageHost).filter((s) => /vgcreate/.test(s)).length, 2);
+    assert.deepEqual(sim.runs.filter((x) => /peer probe/.test(x.script)).map((x) => /peer probe '([^']+)'/.exec(x.script)![1]), ["10.0.0.2", "10.0.0.3"]);
+    for (const n of nodes) assert.equal(scriptsOn(n.manageHost).filter((s) => /vgcreate/.test(s)).length, 2);
     assert.deepEqual(r.lines, [
       `Creating cluster ... ID: ${cluster.id}`,
       "\tAllowing file volumes on cluster.",
@@ -45,15 +43,13 @@ describe("heketi topology load: a Heketi topology file, loaded through the engin
   });
 
   it("is idempotent: loading the same file again finds every node and device and runs nothing", async function () {
-    const { fake, pool } = fakePool();
-    seedFirstPeer(pool);
-    const engine = engineOn(fake);
+    const { sim, engine } = simPool();
     await loadTopology(engine, TOPOLOGY);
     const before = snapshot(engine);
-    const runs = fake.runs.length;
+    const runs = sim.runs.length;
     const r = await loadTopology(engine, JSON.stringify(TOPOLOGY));
     assert.equal(snapshot(engine), before);
-    assert.equal(fake.runs.length, runs, "no command on any node");
+    assert.equal(sim.runs.length, runs, "no command on any node");
     const clusterId = engine.ledger.listClusters()[0].id;
     assert.deepEqual(r.lines, [1, 2, 3].flatMap((i) => [`\tFound node node${i}.example.com on cluster ${clusterId}`, "\t\tFound device /dev/sdb", "\t\tFound device /dev/sdc"]));
     assert.deepEqual(r.clusters.map((c) => [c.id, c.created]), [[clusterId, false]]);
@@ -61,9 +57,7 @@ describe("heketi topology load: a Heketi topology file, loaded through the engin
   });
 
   it("adds what is missing: a new device on a found node, a new node in the found node's cluster", async function () {
-    const { fake, pool } = fakePool();
-    seedFirstPeer(pool);
-    const engine = engineOn(fake);
+    const { engine } = simPool();
     await loadTopology(engine, { clusters: [{ nodes: [TOPOLOGY.clusters[0].nodes[0]] }] });
     const grown = JSON.parse(JSON.stringify(TOPOLOGY));
     grown.clusters[0].nodes[0].devices.push("/dev/sdd");
@@ -78,9 +72,7 @@ describe("heketi topology load: a Heketi topology file, loaded through the engin
   });
 
   it("reports each node and device it cannot add and goes on with the rest", async function () {
-    const { fake, pool } = fakePool({ missing: ["node2.example.com:/dev/sdc"] });
-    seedFirstPeer(pool);
-    const engine = engineOn(fake);
+    const { engine } = simPool({ missing: ["node2.example.com:/dev/sdc"] });
     const topo = JSON.parse(JSON.stringify(TOPOLOGY));
     topo.clusters[0].nodes[2].node.hostnames.storage = ["storage3.example.com"]; // not an IPv4 address
     topo.clusters[0].nodes.push({ node: { hostnames: { manage: ["node4.example.com"], storage: ["10.0.0.4"] } }, devices: ["/dev/sdb"] }); // no zone
@@ -97,9 +89,7 @@ describe("heketi topology load: a Heketi topology file, loaded through the engin
   });
 
   it("deletes a cluster it created when no node could be added to it; keeps the flags it was given", async function () {
-    const { fake, pool } = fakePool();
-    seedFirstPeer(pool);
-    const engine = engineOn(fake);
+    const { engine } = simPool();
     const r = await loadTopology(engine, {
       clusters: [
         { nodes: [{ node: { hostnames: { manage: ["bad.example.com"], storage: ["not-an-ip"] }, zone: 1 }, devices: ["/dev/sdb"] }] },
@@ -116,8 +106,7 @@ describe("heketi topology load: a Heketi topology file, loaded through the engin
   });
 
   it("refuses a malformed file as a whole, naming the field, before touching anything", async function () {
-    const { fake } = fakePool();
-    const engine = engineOn(fake);
+    const { sim, engine } = simPool();
     const bad = JSON.parse(JSON.stringify(TOPOLOGY));
     bad.clusters[0].nodes[1].node.zone = "2";
     bad.clusters[0].nodes[2].devices = [7];
@@ -128,7 +117,7 @@ describe("heketi topology load: a Heketi topology file, loaded through the engin
     });
     await assert.rejects(loadTopology(engine, "{"), /invalid topology file: \(file\): is not JSON/);
     assert.equal(engine.ledger.listClusters().length, 0);
-    assert.equal(fake.runs.length, 0);
+    assert.equal(sim.runs.length, 0);
     await engine.close();
   });
 
