@@ -6,16 +6,19 @@
 import { spawnSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import { readLabDescription } from "./lab/description";
+import { controlPlaneDown, controlPlaneStatus, controlPlaneUp } from "./lab/kubernetes";
 import { labDown, labStatus, labUp } from "./lab/lab";
-import type { LabOptionsInput } from "./lab/settings";
+import { labOptions, type LabOptionsInput } from "./lab/settings";
 import { runCommandLine } from "../provider/cli/run";
 
 const USAGE = `usage: node dist/devtools/cli.js lab <command>
 
-  lab up [--nodes N] [--disks D] [--disk-size GiB] [--ssh-port P]
-                          start the local QEMU lab (default 3 nodes, 2 data disks each)
-  lab down                stop the lab's VMs and remove their disks
-  lab status              per node: ready / running / crashed
+  lab up [--nodes N] [--disks D] [--disk-size GiB] [--ssh-port P] [--kubernetes]
+                          start the local QEMU lab (default 3 nodes, 2 data disks each); with --kubernetes
+                          also a control plane on 127.0.0.1 (etcd, kube-apiserver, kube-controller-manager)
+                          and its admin kubeconfig in <lab>/kubeconfig
+  lab down                stop the lab's VMs and control plane, remove their disks and data
+  lab status              per node and control-plane component: ready / running / crashed
   lab ssh <node> [cmd]    open a shell (or run cmd) on a lab node, host key pinned
 `;
 
@@ -28,6 +31,7 @@ async function lab(argv: string[]): Promise<number> {
       disks: { type: "string" },
       "disk-size": { type: "string" },
       "ssh-port": { type: "string" },
+      kubernetes: { type: "boolean" },
     },
     strict: true,
   });
@@ -44,13 +48,15 @@ async function lab(argv: string[]): Promise<number> {
         console.log(`${n.name}  ssh ${n.sshUser}@${n.managementAddress}:${n.sshPort}  storage ${n.storageAddress}  zone ${n.zone}  devices ${n.devices.join(",")}  ${n.hostKeyFingerprint}`);
       }
       console.log(`lab description: ${d.labDir}/lab.json`);
+      if (values.kubernetes) await controlPlaneUp(d.labDir);
       return 0;
     }
     case "down":
+      await controlPlaneDown(labOptions(opts).labDir);
       await labDown(opts);
       return 0;
     case "status": {
-      const st = await labStatus(opts);
+      const st = [...(await labStatus(opts)), ...controlPlaneStatus(labOptions(opts).labDir)];
       if (!st.length) console.log("no lab is running");
       for (const s of st) console.log(`${s.name}  ${s.state}  ${s.detail}`);
       return st.every((s) => s.state === "ready") ? 0 : 1;
