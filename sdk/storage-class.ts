@@ -4,6 +4,12 @@ import type { GlusterCluster } from "./cluster";
 import type { DurabilityArgs } from "./volume";
 
 export interface StorageClassArgs {
+  /**
+   * The kubeconfig (its YAML text) of the Kubernetes cluster the objects go to: an explicit provider is
+   * made from it. Or pass a `k8s.Provider` as `provider` in the resource options. One of the two is
+   * required: the Secret and StorageClass never land on whatever cluster the ambient kubeconfig names.
+   */
+  kubeconfig?: pulumi.Input<string>;
   /** The cluster PVCs are placed on (its id becomes `clusterid`); or give clusterIds. */
   cluster?: GlusterCluster;
   clusterIds?: pulumi.Input<pulumi.Input<string>[]>;
@@ -70,6 +76,11 @@ export class StorageClass extends pulumi.ComponentResource {
   constructor(name: string, args: StorageClassArgs, opts?: pulumi.ComponentResourceOptions) {
     super("glusterfs:index:StorageClass", name, {}, opts);
     if (args.volumeNamePrefix?.includes("_")) throw new Error(`volumeNamePrefix must not contain '_' (got '${args.volumeNamePrefix}')`);
+    const given = opts?.provider ?? (Array.isArray(opts?.providers) ? opts!.providers.find((p) => (p as { package?: string }).package === "kubernetes") : (opts?.providers as Record<string, pulumi.ProviderResource> | undefined)?.kubernetes);
+    if (args.kubeconfig === undefined && !given) {
+      throw new Error(`StorageClass ${name}: give \`kubeconfig\` (or a k8s.Provider as \`provider\` in its options): the Secret and StorageClass never go to the ambient kubeconfig's cluster by accident`);
+    }
+    const provider = args.kubeconfig !== undefined ? new k8s.Provider(`${name}-k8s`, { kubeconfig: args.kubeconfig }, { parent: this }) : given;
     const secretNamespace = args.secretNamespace ?? "default";
     const secretName = args.secretName ?? `${name}-rest-key`;
     const authEnabled = pulumi.output(args.restAuthEnabled ?? args.restKey !== undefined);
@@ -81,7 +92,7 @@ export class StorageClass extends pulumi.ComponentResource {
           type: "kubernetes.io/glusterfs",
           stringData: { key: pulumi.secret(args.restKey) },
         },
-        { parent: this },
+        { parent: this, provider },
       );
     }
     const clusterIds = args.cluster ? pulumi.output(args.cluster.clusterId).apply((c) => [c]) : pulumi.output(args.clusterIds ?? []);
@@ -115,7 +126,7 @@ export class StorageClass extends pulumi.ComponentResource {
         allowVolumeExpansion: args.allowVolumeExpansion ?? true,
         mountOptions: args.mountOptions,
       },
-      { parent: this, dependsOn: this.secret ? [this.secret] : [] },
+      { parent: this, provider, dependsOn: this.secret ? [this.secret] : [] },
     );
     this.storageClassName = this.storageClass.metadata.name;
     this.secretName = pulumi.output(args.restKey !== undefined ? secretName : undefined);

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { InlineProgramArgs, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { InlineProgramArgs, LocalWorkspace, ProjectSettings, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { repoRoot } from "../lab/paths";
 
 /** The Pulumi CLI built from Go modules by scripts/build-pulumi.sh (PGFS_PULUMI_ROOT, from scripts/env.sh). */
@@ -10,6 +10,18 @@ export function pulumiRoot(): string {
     throw new Error("the Pulumi CLI is not built: run `bash scripts/build-pulumi.sh` (scripts/env.sh sets PGFS_PULUMI_ROOT)");
   }
   return root;
+}
+
+/**
+ * The Pulumi Kubernetes provider plugin built by scripts/build-pulumi-kubernetes.sh, if it is built: given
+ * to every stack as a project plugin, so the CLI uses it offline (never a download, never one on PATH).
+ */
+function kubernetesPlugin(): { name: string; path: string } | undefined {
+  const version = process.env.PGFS_PULUMI_KUBERNETES_VERSION;
+  const tools = process.env.PGFS_TOOLS;
+  if (!version || !tools) return undefined;
+  const dir = path.join(tools, `pulumi-kubernetes-v${version}`, "bin");
+  return fs.existsSync(path.join(dir, "pulumi-resource-kubernetes")) ? { name: "kubernetes", path: dir } : undefined;
 }
 
 export interface LocalStackOptions {
@@ -32,6 +44,7 @@ export async function localInlineStack(args: InlineProgramArgs, o: LocalStackOpt
   // the dynamic-provider plugin runs with cwd = workDir and must resolve @pulumi/pulumi from there
   const workDir = o.workDir ?? path.join(repoRoot(), ".pulumi-work", `${args.projectName}-${args.stackName}-${path.basename(o.stateDir)}`);
   fs.mkdirSync(workDir, { recursive: true });
+  const plugin = kubernetesPlugin();
   const envVars = {
     PULUMI_BACKEND_URL: `file://${o.stateDir}`,
     PULUMI_CONFIG_PASSPHRASE: o.passphrase ?? process.env.PULUMI_CONFIG_PASSPHRASE ?? "lab-only-passphrase",
@@ -46,7 +59,13 @@ export async function localInlineStack(args: InlineProgramArgs, o: LocalStackOpt
     pulumiCommand: await PulumiCommand.get({ root: pulumiRoot() }),
     pulumiHome,
     envVars,
-    projectSettings: { name: args.projectName, runtime: "nodejs", backend: { url: `file://${o.stateDir}` } },
+    // `plugins` is a Pulumi.yaml key the Automation API's ProjectSettings type does not declare
+    projectSettings: {
+      name: args.projectName,
+      runtime: "nodejs",
+      backend: { url: `file://${o.stateDir}` },
+      ...(plugin ? { plugins: { providers: [plugin] } } : {}),
+    } as ProjectSettings,
   });
   if (o.config && Object.keys(o.config).length) await stack.setAllConfig(o.config);
   return stack;

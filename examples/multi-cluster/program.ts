@@ -1,12 +1,13 @@
 /**
  * One stack per cluster: each stack builds a GlusterFS cluster from the lab nodes named in its config
  * (`cluster:nodes`, e.g. "gnode1" or "gnode2,gnode3") with its own ledger, and one volume on it.
- * Two stacks side by side manage two clusters with no crosstalk.
+ * Two stacks side by side manage two clusters with no crosstalk. With `cluster:kubeconfig` (a file), each
+ * also makes a StorageClass named after its stack (`glusterfs-<stack>`) on that Kubernetes cluster.
  */
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { readLabDescription } from "../../devtools/lab/description";
-import { Device, GlusterCluster, Node, Volume } from "../../sdk";
+import { Device, GlusterCluster, Node, StorageClass, Volume } from "../../sdk";
 
 export function clusterStack() {
   const cfg = new pulumi.Config("cluster");
@@ -22,5 +23,16 @@ export function clusterStack() {
     return [new Device(`${l.name}-${l.devices[0].split("/").pop()}`, { node, path: l.devices[0] })];
   });
   const volume = new Volume("vol", { cluster, name: cfg.get("volumeName") ?? "vol", sizeGiB: 1, durability: members.length >= 3 ? { type: "replicate", replica: 3 } : { type: "none" } }, { dependsOn: devices });
-  return { clusterId: cluster.clusterId, volumeName: volume.name, mount: volume.mountDevice };
+  const kubeconfig = cfg.get("kubeconfig");
+  const sc = kubeconfig
+    ? new StorageClass("glusterfs", {
+        kubeconfig: pulumi.secret(fs.readFileSync(kubeconfig, "utf8")),
+        cluster,
+        storageClassName: `glusterfs-${pulumi.getStack()}`,
+        secretName: `glusterfs-${pulumi.getStack()}-rest-key`,
+        restUrl: cfg.get("restUrl") ?? "http://127.0.0.1:8080",
+        restKey: pulumi.secret("multi-cluster-rest-key"),
+      })
+    : undefined;
+  return { clusterId: cluster.clusterId, volumeName: volume.name, mount: volume.mountDevice, storageClassName: sc?.storageClassName };
 }

@@ -1,9 +1,10 @@
 /**
  * The quickstart: a 3-zone GlusterFS cluster on the local lab's nodes (2 devices each), one
- * replica-3 volume, and (when the Kubernetes provider plugin is available) a StorageClass.
+ * replica-3 volume, and a StorageClass with its REST-key Secret on the lab's Kubernetes API server.
  *
  * Stack config (namespace `quickstart`): volumeSizeGiB (default 1), durability (JSON, default replica 3),
- * volumeName (default "data"), storageClass (true/false, default false), restUrl, restKey (secret), plus `labDir`.
+ * volumeName (default "data"), storageClass (true/false, default true: needs `lab up --kubernetes`),
+ * kubeconfig (a file; default the lab's), storageClassName, restUrl, restKey (secret), plus `labDir`.
  *
  * backend (default `engine`): `engine` manages the lab through the embedded engine over SSH (ledger at
  * `ledgerPath`); `rest` manages it through the Heketi-compatible server at `restUrl` with the admin key
@@ -11,6 +12,7 @@
  * nodes itself, so no SSH settings are passed; the same restUrl/restKey then also feed the StorageClass.
  */
 import * as fs from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { readLabDescription } from "../../devtools/lab/description";
 import { Device, DurabilityArgs, GlusterCluster, Node, StorageClass, Volume } from "../../sdk";
@@ -61,11 +63,17 @@ export function quickstart() {
   );
 
   let storageClassName: pulumi.Output<string> | undefined;
-  if (cfg.getBoolean("storageClass")) {
+  if (cfg.getBoolean("storageClass") ?? true) {
+    const kubeconfigFile = cfg.get("kubeconfig") ?? path.join(lab.labDir, "kubeconfig");
+    if (!fs.existsSync(kubeconfigFile)) {
+      throw new Error(`no kubeconfig at ${kubeconfigFile}: start the lab's control plane (\`node dist/devtools/cli.js lab up --kubernetes\`), name one with quickstart:kubeconfig, or set quickstart:storageClass=false`);
+    }
     const sc = new StorageClass("glusterfs", {
+      kubeconfig: pulumi.secret(fs.readFileSync(kubeconfigFile, "utf8")),
       cluster,
+      storageClassName: cfg.get("storageClassName") ?? "glusterfs",
       restUrl: cfg.get("restUrl") ?? "http://127.0.0.1:8080",
-      restKey: cfg.getSecret("restKey"),
+      restKey: cfg.getSecret("restKey") ?? pulumi.secret("quickstart-rest-key"),
       durability: { type: "replicate", replica: 3 },
     });
     storageClassName = sc.storageClassName;

@@ -59,7 +59,7 @@ describe("Pulumi on the lab through a REST server: the quickstart with quickstar
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-e2e-rest-"));
     ({ stack } = await inlineStack(
       { projectName: "glusterfs-quickstart", stackName: "e2e-rest", program: async () => quickstart() },
-      { stateDir, config: { "quickstart:backend": "rest", "quickstart:restUrl": REST_URL, "quickstart:labDir": lab.labDir } },
+      { stateDir, config: { "quickstart:backend": "rest", "quickstart:restUrl": REST_URL, "quickstart:labDir": lab.labDir, "quickstart:storageClass": "false" } },
     ));
     await stack.setConfig("quickstart:restKey", { value: REST_KEY, secret: true });
   });

@@ -35,7 +35,7 @@ describe("Pulumi on the lab: the quickstart, end to end", function () {
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-e2e-"));
     for (const f of ["first", "moved", "clone"]) fs.rmSync(folder(f), { recursive: true, force: true });
     // the default ledger location: .pulumi-glusterfs/<project>-<stack>.db in the program's folder
-    ({ stack } = await inlineStack(program, { stateDir, workDir: folder("first"), config: { "quickstart:labDir": lab.labDir } }));
+    ({ stack } = await inlineStack(program, { stateDir, workDir: folder("first"), config: { "quickstart:labDir": lab.labDir, "quickstart:storageClass": "false" } }));
   });
 
   after(function () {

@@ -258,7 +258,7 @@ function restBackendSuite(title: string, startTarget: () => Promise<Target>) {
       );
       ({ stack } = await inlineStack(
         { projectName: "glusterfs-quickstart", stackName: "rest-smoke", program: async () => quickstart() },
-        { config: { "quickstart:backend": "rest", "quickstart:restUrl": server.url, "quickstart:labDir": labDir } },
+        { config: { "quickstart:backend": "rest", "quickstart:restUrl": server.url, "quickstart:labDir": labDir, "quickstart:storageClass": "false" } },
       ));
       await stack.setConfig("quickstart:restKey", { value: server.key, secret: true });
     });

@@ -40,6 +40,7 @@ describe("StorageClass component: the kubernetes.io/glusterfs contract", functio
   it("creates a Secret of type kubernetes.io/glusterfs with the key under `key`, and a StorageClass wired to the cluster", async function () {
     const cluster = new sdk.GlusterCluster("c1", { ssh: { privateKey: pulumi.secret("PRIVATE") } });
     const sc = new sdk.StorageClass("gluster", {
+      kubeconfig: "apiVersion: v1\nkind: Config\n",
       cluster,
       restUrl: "http://10.0.0.5:8080",
       restKey: pulumi.secret("adminkey"),
@@ -84,7 +85,7 @@ describe("StorageClass component: the kubernetes.io/glusterfs contract", functio
   });
 
   it("accepts another provisioner name for Kubernetes 1.26+, and no auth", async function () {
-    const sc = new sdk.StorageClass("csi", { clusterIds: ["d".repeat(32)], restUrl: "http://h:8080", provisioner: "org.example.glusterfs-heketi" });
+    const sc = new sdk.StorageClass("csi", { kubeconfig: "k", clusterIds: ["d".repeat(32)], restUrl: "http://h:8080", provisioner: "org.example.glusterfs-heketi" });
     await resolved(sc.storageClassName);
     await new Promise((r) => setTimeout(r, 50));
     const klass = registered.filter((r) => r.type === "kubernetes:storage.k8s.io/v1:StorageClass").pop()!;
@@ -94,6 +95,15 @@ describe("StorageClass component: the kubernetes.io/glusterfs contract", functio
   });
 
   it("refuses a volume name prefix with '_'", function () {
-    assert.throws(() => new sdk.StorageClass("bad", { clusterIds: [], restUrl: "http://h", volumeNamePrefix: "a_b" }), /must not contain '_'/);
+    assert.throws(() => new sdk.StorageClass("bad", { kubeconfig: "k", clusterIds: [], restUrl: "http://h", volumeNamePrefix: "a_b" }), /must not contain '_'/);
+  });
+
+  it("goes to the cluster its kubeconfig names through an explicit provider, and refuses to run without one", async function () {
+    const sc = new sdk.StorageClass("explicit", { kubeconfig: "apiVersion: v1\nkind: Config\n", clusterIds: ["e".repeat(32)], restUrl: "http://h:8080" });
+    await resolved(sc.storageClassName);
+    await new Promise((r) => setTimeout(r, 50));
+    const provider = registered.find((r) => r.type === "pulumi:providers:kubernetes" && r.name === "explicit-k8s")!;
+    assert.equal(provider.inputs.kubeconfig, "apiVersion: v1\nkind: Config\n");
+    assert.throws(() => new sdk.StorageClass("ambient", { clusterIds: [], restUrl: "http://h" }), /give `kubeconfig` \(or a k8s.Provider as `provider` in its options\): the Secret and StorageClass never go to the ambient kubeconfig's cluster/);
   });
 });
