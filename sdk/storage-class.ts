@@ -80,7 +80,10 @@ export class StorageClass extends pulumi.ComponentResource {
     if (args.kubeconfig === undefined && !given) {
       throw new Error(`StorageClass ${name}: give \`kubeconfig\` (or a k8s.Provider as \`provider\` in its options): the Secret and StorageClass never go to the ambient kubeconfig's cluster by accident`);
     }
-    const provider = args.kubeconfig !== undefined ? new k8s.Provider(`${name}-k8s`, { kubeconfig: args.kubeconfig }, { parent: this }) : given;
+    // enableSecretMutable: a new REST key updates the Secret in place. The provider's default replaces a
+    // Secret on any change, and with a fixed name that means delete first: a provisioner reading it then
+    // would find no key.
+    const provider = args.kubeconfig !== undefined ? new k8s.Provider(`${name}-k8s`, { kubeconfig: args.kubeconfig, enableSecretMutable: true }, { parent: this }) : given;
     const secretNamespace = args.secretNamespace ?? "default";
     const secretName = args.secretName ?? `${name}-rest-key`;
     const authEnabled = pulumi.output(args.restAuthEnabled ?? args.restKey !== undefined);
