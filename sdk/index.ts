@@ -6,5 +6,5 @@ export { Device } from "./device";
 export type { DeviceArgs } from "./device";
 export { Volume } from "./volume";
 export type { VolumeArgs, DurabilityArgs } from "./volume";
-export { StorageClass, volumeType } from "./storage-class";
+export { IN_TREE_PROVISIONER, StorageClass, volumeType } from "./storage-class";
 export type { StorageClassArgs } from "./storage-class";

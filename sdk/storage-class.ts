@@ -30,8 +30,11 @@ export interface StorageClassArgs {
   /** Name of the StorageClass object (default: the component name). */
   storageClassName?: pulumi.Input<string>;
   /**
-   * Default `kubernetes.io/glusterfs`: the in-tree provisioner, removed in Kubernetes 1.26. On 1.26+ give the name
-   * of the provisioner you run instead (a CSI driver or external provisioner that speaks the Heketi API).
+   * Default `kubernetes.io/glusterfs`: the in-tree provisioner, removed in Kubernetes 1.26, with its parameter
+   * contract (`secretNamespace`/`secretName`). Any other name (a CSI driver that speaks the Heketi API) gets
+   * the CSI contract for the key instead: `csi.storage.k8s.io/provisioner-secret-{name,namespace}` and
+   * `csi.storage.k8s.io/controller-expand-secret-{name,namespace}`, which the CSI sidecars resolve and hand to
+   * the driver; every other parameter keeps its name.
    */
   provisioner?: pulumi.Input<string>;
   /** Becomes `volumetype` (replicate:N, disperse:D:R or none); default replicate:3. */
@@ -49,6 +52,9 @@ export interface StorageClassArgs {
   isDefault?: boolean;
   mountOptions?: pulumi.Input<pulumi.Input<string>[]>;
 }
+
+/** The in-tree provisioner's name: the parameter contract of Kubernetes ≤ 1.25 and of every Heketi StorageClass. */
+export const IN_TREE_PROVISIONER = "kubernetes.io/glusterfs";
 
 /** `volumetype` as the provisioner parses it. */
 export function volumeType(d: DurabilityArgs | undefined): string {
@@ -99,13 +105,19 @@ export class StorageClass extends pulumi.ComponentResource {
       );
     }
     const clusterIds = args.cluster ? pulumi.output(args.cluster.clusterId).apply((c) => [c]) : pulumi.output(args.clusterIds ?? []);
-    const parameters = pulumi.all([args.restUrl, args.restUser ?? "admin", authEnabled, clusterIds, secretNamespace, secretName]).apply(([restUrl, restUser, auth, ids, secretNs, secretNm]) => {
+    const provisioner = pulumi.output(args.provisioner ?? IN_TREE_PROVISIONER);
+    const parameters = pulumi.all([args.restUrl, args.restUser ?? "admin", authEnabled, clusterIds, secretNamespace, secretName, provisioner]).apply(([restUrl, restUser, auth, ids, secretNs, secretNm, prov]) => {
       const p: Record<string, string> = { resturl: restUrl, restauthenabled: auth ? "true" : "false", volumetype: volumeType(args.durability) };
       if (auth) {
         p.restuser = restUser;
-        if (args.restKey !== undefined) {
+        if (args.restKey !== undefined && prov === IN_TREE_PROVISIONER) {
           p.secretNamespace = secretNs;
           p.secretName = secretNm;
+        } else if (args.restKey !== undefined) {
+          for (const use of ["provisioner", "controller-expand"]) {
+            p[`csi.storage.k8s.io/${use}-secret-name`] = secretNm;
+            p[`csi.storage.k8s.io/${use}-secret-namespace`] = secretNs;
+          }
         }
       }
       if (ids.length) p.clusterid = ids.join(",");
@@ -123,7 +135,7 @@ export class StorageClass extends pulumi.ComponentResource {
           name: args.storageClassName ?? name,
           annotations: args.isDefault ? { "storageclass.kubernetes.io/is-default-class": "true" } : undefined,
         },
-        provisioner: args.provisioner ?? "kubernetes.io/glusterfs",
+        provisioner,
         parameters,
         reclaimPolicy: args.reclaimPolicy ?? "Delete",
         allowVolumeExpansion: args.allowVolumeExpansion ?? true,

@@ -94,6 +94,21 @@ describe("StorageClass component: the kubernetes.io/glusterfs contract", functio
     assert.equal(klass.inputs.parameters.restuser, undefined);
   });
 
+  it("gives a CSI provisioner the key through the CSI secret parameters, every other parameter unchanged", async function () {
+    const sc = new sdk.StorageClass("csi-auth", {
+      kubeconfig: "k", clusterIds: ["f".repeat(32)], restUrl: "http://h:8080", restUser: "user", restKey: pulumi.secret("userkey"), provisioner: "glusterfs.pulumi-glusterfs.io",
+    });
+    await resolved(sc.storageClassName);
+    await new Promise((r) => setTimeout(r, 50));
+    const klass = registered.filter((r) => r.type === "kubernetes:storage.k8s.io/v1:StorageClass").pop()!;
+    assert.equal(klass.inputs.provisioner, "glusterfs.pulumi-glusterfs.io");
+    assert.deepEqual(klass.inputs.parameters, {
+      resturl: "http://h:8080", restauthenabled: "true", restuser: "user", clusterid: "f".repeat(32), volumetype: "replicate:3",
+      "csi.storage.k8s.io/provisioner-secret-name": "csi-auth-rest-key", "csi.storage.k8s.io/provisioner-secret-namespace": "default",
+      "csi.storage.k8s.io/controller-expand-secret-name": "csi-auth-rest-key", "csi.storage.k8s.io/controller-expand-secret-namespace": "default",
+    });
+  });
+
   it("refuses a volume name prefix with '_'", function () {
     assert.throws(() => new sdk.StorageClass("bad", { kubeconfig: "k", clusterIds: [], restUrl: "http://h", volumeNamePrefix: "a_b" }), /must not contain '_'/);
   });
