@@ -6,7 +6,7 @@ import { ConflictError, EngineError, ValidationError } from "./model/errors";
 import type { GlusterOption, SshSettings, VolumeCreateInput } from "./model/schemas";
 import { defaultLimits } from "./placement";
 import { EngineSettings, makeSerializer, OpContext } from "./operations/context";
-import { checkCluster, CheckReport } from "./operations/check";
+import { checkCluster, CheckReport, ledgerPool } from "./operations/check";
 import { evictBrick } from "./operations/evacuation";
 import { assertLedgerEmpty, importLedger, LedgerImport } from "./operations/heketi-import";
 import { recover, RecoveryResult } from "./operations/recovery";
@@ -197,6 +197,18 @@ export class Engine {
    */
   rebuildCluster(pool: DeclaredPool): Promise<RebuildPlan> {
     return this.recovering.then(() => this.ctx.serialize(`rebuild:${pool.clusterId}`, () => rebuildCluster(this.ctx, pool)));
+  }
+
+  /**
+   * What `check --repair` may fix, and only in the ledger: operations a dead process left (recovery),
+   * then the cluster's rows brought in line with the nodes (the same rebuild every pulumi command runs:
+   * space accounting, volumes and devices gone from the nodes). Nothing on a node is removed: leftover
+   * bricks, VGs and volumes that are not the ledger's stay, reported by the next check.
+   */
+  async repairClusters(clusterIds: readonly string[] = this.ledger.listClusters().map((c) => c.id)): Promise<CheckReport[]> {
+    await this.recover();
+    for (const id of clusterIds) await this.rebuildCluster(ledgerPool(this.ledger, id));
+    return this.checkClusters(clusterIds);
   }
 
   /** The ledger set beside the nodes: every difference, in words (reads only; see operations/check.ts). */

@@ -1,23 +1,30 @@
 /**
  * `pulumi-glusterfs check`: the ledger set beside the nodes (LVM and gluster), every difference in
  * words an operator can act on. Reads only; exit 1 when anything differs or a node did not answer.
+ * `--repair` fixes what is the ledger's to fix (Engine.repairClusters) and checks again.
  */
 import { parseArgs } from "node:util";
 import type { CheckReport } from "../operations/check";
 import { ENGINE_FLAGS, ENGINE_FLAGS_USAGE, engineFromFlags } from "./engine-flags";
 
-export const CHECK_USAGE = `  check ${ENGINE_FLAGS_USAGE} [--cluster ID ...] [--json]
-                          compare the ledger with the nodes (LVs, VGs, gluster volumes and bricks); changes nothing
+export const CHECK_USAGE = `  check ${ENGINE_FLAGS_USAGE} [--cluster ID ...] [--json] [--repair]
+                          compare the ledger with the nodes (LVs, VGs, gluster volumes and bricks); changes nothing,
+                          or with --repair fixes the ledger (recovery, accounting, rows gone from the nodes), never a node
 `;
 
 export async function checkCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { ...ENGINE_FLAGS, cluster: { type: "string", multiple: true }, json: { type: "boolean" } }, strict: true });
+  const { values } = parseArgs({ args: argv, options: { ...ENGINE_FLAGS, cluster: { type: "string", multiple: true }, json: { type: "boolean" }, repair: { type: "boolean" } }, strict: true });
   if (!values.ledger && !values.config) throw new Error(`check needs the ledger: ${CHECK_USAGE.trim()}`);
   const engine = engineFromFlags(values);
   try {
-    const reports = await engine.checkClusters(values.cluster);
-    if (values.json) console.log(JSON.stringify(reports, null, 2));
-    else for (const r of reports) console.log(describe(r));
+    let reports = await engine.checkClusters(values.cluster);
+    if (values.json && !values.repair) console.log(JSON.stringify(reports, null, 2));
+    else if (!values.json) for (const r of reports) console.log(describe(r));
+    if (values.repair && reports.some((r) => r.findings.length)) {
+      reports = await engine.repairClusters(values.cluster);
+      if (values.json) console.log(JSON.stringify(reports, null, 2));
+      else for (const r of reports) console.log(`after repair: ${describe(r)}`);
+    }
     return reports.every((r) => r.complete && !r.findings.length) ? 0 : 1;
   } finally {
     await engine.close();

@@ -69,7 +69,7 @@ export function compareWithNodes(ledger: Ledger, clusterId: string, facts: NodeF
     for (const vg of f.vgs) {
       const id = VG.exec(vg.vgName)?.[1];
       if (id && !ledger.findDevice(id)) {
-        out.push({ kind: "device-unknown", message: `VG ${vg.vgName} on ${host(f.nodeId)} is in Heketi's layout but not in the ledger (added by another tool or stack, or left by an interrupted device add): adopt it, or remove it by hand if it is not used` });
+        out.push({ kind: "device-unknown", message: `VG ${vg.vgName} on ${host(f.nodeId)} is in Heketi's layout but not in the ledger (added by another checkout, tool or stack, or left by an interrupted device add): \`check --repair\` (or the next pulumi command) adopts it as a device of its node; remove it by hand if it is not to be used` });
       }
     }
   }

@@ -34,6 +34,22 @@ describe("check: the ledger beside the nodes (simulated nodes)", function () {
     await s.engine.close();
   });
 
+  it("--repair fixes the ledger (space counted wrong; a VG in Heketi's layout on a node of the cluster is adopted) and changes nothing on the nodes", async function () {
+    const s = await simCluster();
+    await s.engine.createVolume({ name: "v", sizeGiB: 1, durability: { type: "replicate", replica: 3 } });
+    await s.sim.run(at("mgmt2"), script([sh`/usr/sbin/lvm pvcreate -qq /dev/vdd`, sh`/usr/sbin/lvm vgcreate -qq vg_0123456789abcdef0123456789abcdef /dev/vdd`]));
+    const d = s.engine.ledger.listDevices()[0];
+    s.engine.ledger.db.prepare("UPDATE devices SET used_kib = used_kib + 4096, free_kib = free_kib - 4096 WHERE id = ?").run(d.id);
+    const runs = s.sim.runs.length;
+    const [after] = await s.engine.repairClusters();
+    assert.deepEqual(after.findings, []);
+    assert.equal(s.engine.ledger.findDevice("0123456789abcdef0123456789abcdef")?.path, "/dev/vdd", "adopted as a device of its node");
+    assert.equal(s.engine.ledger.getDevice(d.id).usedKiB, s.engine.ledger.listBricksOnDevice(d.id).reduce((a, b) => a + b.tpKiB + b.metaKiB, 0));
+    assert.deepEqual(s.sim.runs.slice(runs).filter((r) => !/pvs --reportformat json/.test(r.script)).map((r) => r.script), [], "repair only read the nodes");
+    assert.equal(s.sim.volumes("mgmt1").length, 1);
+    await s.engine.close();
+  });
+
   it("a node that does not answer is reported, and the check is not complete", async function () {
     const s = await simCluster();
     s.sim.setReachable("mgmt3", false);
