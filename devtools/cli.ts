@@ -59,7 +59,8 @@ async function lab(argv: string[]): Promise<number> {
       const st = [...(await labStatus(opts)), ...controlPlaneStatus(labOptions(opts).labDir)];
       if (!st.length) console.log("no lab is running");
       for (const s of st) console.log(`${s.name}  ${s.state}  ${s.detail}`);
-      return st.every((s) => s.state === "ready") ? 0 : 1;
+      // non-zero unless a lab is running and all of it is ready: `lab status || lab up` does what it says
+      return st.length > 0 && st.every((s) => s.state === "ready") ? 0 : 1;
     }
     case "ssh": {
       const [name, ...cmd] = rest;
@@ -87,7 +88,11 @@ function intArg(flag: string, v: string): number {
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
-  if (cmd === "lab") return lab(rest);
+  if (cmd === "lab" && !rest.includes("--help") && !rest.includes("-h")) return lab(rest);
+  if (cmd === "lab" || cmd === "--help" || cmd === "-h") {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   process.stderr.write(USAGE);
   return cmd ? 2 : 0;
 }

@@ -1,0 +1,26 @@
+import * as assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { repoRoot } from "../../devtools/lab/paths";
+
+const execFileP = promisify(execFile);
+const run = (script: string, ...args: string[]) => execFileP(process.execPath, [path.join(repoRoot(), "dist", script), ...args], { env: { ...process.env, PGFS_LAB_DIR: path.join(repoRoot(), ".no-lab-here") } });
+
+describe("command lines: --help everywhere, and exit codes scripts can trust", function () {
+  for (const cmd of ["serve", "check", "recover", "import", "export", "topology"]) {
+    it(`pulumi-glusterfs ${cmd} --help prints its usage and exits 0, doing nothing else`, async function () {
+      const { stdout } = await run("provider/cli/main.js", cmd, "--help");
+      assert.match(stdout, new RegExp(`^usage: pulumi-glusterfs\\n  ${cmd} `));
+    });
+  }
+
+  it("lab status exits non-zero when no lab is running, so `lab status || lab up` starts one", async function () {
+    await assert.rejects(run("devtools/cli.js", "lab", "status"), (e: { code: number; stdout: string }) => {
+      assert.equal(e.code, 1);
+      assert.match(e.stdout, /no lab is running/);
+      return true;
+    });
+    assert.match((await run("devtools/cli.js", "lab", "--help")).stdout, /lab up \[--nodes N\].*\[--kubernetes\]/);
+  });
+});
