@@ -213,7 +213,8 @@ export class Engine {
 
   /** The ledger set beside the nodes: every difference, in words (reads only; see operations/check.ts). */
   checkClusters(clusterIds: readonly string[] = this.ledger.listClusters().map((c) => c.id)): Promise<CheckReport[]> {
-    return Promise.all(clusterIds.map((id) => (this.ledger.getCluster(id), checkCluster(this.ctx, id))));
+    for (const id of clusterIds) this.ledger.getCluster(id); // an unknown id is a NotFoundError before any node is asked
+    return Promise.all(clusterIds.map((id) => checkCluster(this.ctx, id)));
   }
 
   /**

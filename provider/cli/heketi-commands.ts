@@ -11,11 +11,13 @@ import { exportDump, importDump } from "../heketi/dump";
 import { loadTopology } from "../heketi/topology-json";
 import { ENGINE_FLAGS, ENGINE_FLAGS_USAGE, engineFromFlags } from "./engine-flags";
 
-export const HEKETI_USAGE = `  import --heketi-json F --ledger L [--gluster-volume-info XML] [--skip-pending]
+export const IMPORT_USAGE = `  import --heketi-json F --ledger L [--gluster-volume-info XML] [--skip-pending]
                           load a \`heketi db export\` file into an empty ledger (nodes use the engine's SSH defaults)
-  export --ledger L [--out F] [--brick-sets]
+`;
+export const EXPORT_USAGE = `  export --ledger L [--out F] [--brick-sets]
                           the ledger in Heketi's db export / GET /db/dump format
-  topology load --json F ${ENGINE_FLAGS_USAGE}
+`;
+export const TOPOLOGY_USAGE = `  topology load --json F ${ENGINE_FLAGS_USAGE}
                           heketi-cli topology load: add the file's clusters, nodes and devices for real
 `;
 

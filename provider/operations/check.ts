@@ -91,7 +91,7 @@ export function compareWithNodes(ledger: Ledger, clusterId: string, facts: NodeF
     const v = ledger.findVolume(id)!;
     out.push({ kind: "volume-missing", message: `volume ${v.name} [${id}] is in the ledger, but gluster has no such volume and its bricks are gone: deleted by hand; delete it here too (or let the next pulumi refresh drop it)` });
   }
-  if (plan.complete || facts.some((f) => f.answered && f.volumes !== null)) {
+  if (facts.some((f) => f.answered && f.volumes !== null)) {
     for (const v of ledger.listVolumes(clusterId)) {
       if (mapped.has(v.id) || busy.has(v.id) || plan.goneVolumes.includes(v.id) || plan.unresolved.some((u) => u.id === v.id)) continue;
       out.push({ kind: "volume-bricks-left", message: `volume ${v.name} [${v.id}]: gluster has no such volume, but its bricks are still on the nodes: delete the volume to clean them up, or create it again under its name` });

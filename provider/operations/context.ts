@@ -40,6 +40,19 @@ export async function runScript(ctx: OpContext, node: NodeRow, script: Script, o
   return r.stdout;
 }
 
+/** Ask nodes in turn until one answers; when none does, the last node's error (or `none()` when there was no node). */
+export async function askInTurn<T>(nodes: readonly NodeRow[], ask: (n: NodeRow) => Promise<T>, none: () => Error): Promise<T> {
+  let lastErr: Error | undefined;
+  for (const n of nodes) {
+    try {
+      return await ask(n);
+    } catch (err) {
+      lastErr = err as Error;
+    }
+  }
+  throw lastErr ?? none();
+}
+
 /** Run a script and return the raw result without throwing (for probes whose exit code is data). */
 export async function probeScript(ctx: OpContext, node: NodeRow, script: Script, opts: { timeoutMs?: number } = {}) {
   return ctx.executor.run(ctx.target(node), script, opts);

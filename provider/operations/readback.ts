@@ -8,7 +8,7 @@ import { vgName } from "../commands/layout";
 import { GlusterVolumeInfo, parseOneVolumeInfoXml, parsePoolListXml, parsePvsReport, parseVgDisplay, parseVgsReport } from "../commands/parsers";
 import { script, section, splitSections } from "../commands/shell";
 import type { NodeRow } from "../ledger/ledger";
-import { OpContext, probeScript } from "./context";
+import { askInTurn, OpContext, probeScript } from "./context";
 
 export interface LiveNode {
   id: string;
@@ -103,17 +103,9 @@ export async function inspectVolume(ctx: OpContext, volumeId: string): Promise<L
   };
 }
 
-async function volumeInfo(ctx: OpContext, clusterId: string, name: string): Promise<GlusterVolumeInfo | null> {
+function volumeInfo(ctx: OpContext, clusterId: string, name: string): Promise<GlusterVolumeInfo | null> {
   const nodes = ctx.ledger.listNodes(clusterId).filter((n) => n.state === "online");
-  let lastErr: Error | undefined;
-  for (const n of nodes) {
-    try {
-      return await volumeInfoOn(ctx, n, name);
-    } catch (err) {
-      lastErr = err as Error;
-    }
-  }
-  throw lastErr ?? new Error(`cluster ${clusterId} has no online node to ask about volume ${name}`);
+  return askInTurn(nodes, (n) => volumeInfoOn(ctx, n, name), () => new Error(`cluster ${clusterId} has no online node to ask about volume ${name}`));
 }
 
 async function volumeInfoOn(ctx: OpContext, n: NodeRow, name: string): Promise<GlusterVolumeInfo | null> {

@@ -9,6 +9,7 @@ import * as B from "../commands/brick";
 import * as L from "../commands/lvm";
 import { brickPath as layoutBrickPath } from "../commands/layout";
 import { parseDeviceProbeSections, parsePoolListXml, parseVgDisplay, parsePvsReport } from "../commands/parsers";
+import type { DeviceProbe } from "../commands/parsers/probe";
 import { Script, ignoreFailure, script, section, splitSections } from "../commands/shell";
 import type { OpContext } from "./context";
 
@@ -50,7 +51,7 @@ export function deviceProbe(_ctx: OpContext, path: string): Script {
 }
 
 
-export function parseDeviceProbe(stdout: string, _stderr: string, _code: number): import("../commands/parsers/probe").DeviceProbe {
+export function parseDeviceProbe(stdout: string, _stderr: string, _code: number): DeviceProbe {
   return parseDeviceProbeSections(splitSections(stdout));
 }
 

@@ -4,7 +4,7 @@ import { newId } from "../model/ids";
 import { GlusterOption, validate, VolumeCreate, VolumeCreateInput } from "../model/schemas";
 import { NoSpaceError, placeBricks, Placement, volumeLimitReached } from "../placement";
 import { GlusterVolumeInfo, parseOneVolumeInfoXml } from "../commands/parsers";
-import { OpContext, runScript } from "./context";
+import { askInTurn, OpContext, runScript } from "./context";
 import { runJournaled } from "./journal";
 import * as S from "./scripts";
 import { topologySnapshot } from "./placement-snapshot";
@@ -279,15 +279,12 @@ async function servedBricks(ctx: OpContext, v: VolumeRow, bricks: BrickRow[]): P
 /** `volume info` of the volume, asked of its bricks' nodes, then any online node, until one answers. */
 async function liveVolume(ctx: OpContext, v: VolumeRow, bricks: BrickRow[]): Promise<GlusterVolumeInfo | null> {
   const ids = [...new Set([...bricks.map((b) => b.nodeId), ...ctx.ledger.listNodes(v.clusterId).map((n) => n.id)])];
-  let lastErr: Error | undefined;
-  for (const node of ids.map((id) => ctx.ledger.findNode(id)).filter((n): n is NodeRow => !!n && n.state === "online")) {
-    try {
-      return parseOneVolumeInfoXml(await runScript(ctx, node, S.volumeInfo(ctx, v.name)));
-    } catch (err) {
-      lastErr = err as Error;
-    }
+  const nodes = ids.map((id) => ctx.ledger.findNode(id)).filter((n): n is NodeRow => !!n && n.state === "online");
+  try {
+    return await askInTurn(nodes, async (n) => parseOneVolumeInfoXml(await runScript(ctx, n, S.volumeInfo(ctx, v.name))), () => new Error("no online node"));
+  } catch (err) {
+    throw new Error(`gluster could not be asked about volume ${v.name} (${(err as Error).message}); nothing was undone`);
   }
-  throw new Error(`gluster could not be asked about volume ${v.name}${lastErr ? ` (${lastErr.message})` : ": no online node"}; nothing was undone`);
 }
 
 async function rebalance(ctx: OpContext, v: VolumeRow, bricks: BrickRow[]): Promise<void> {
