@@ -10,6 +10,7 @@ import { checkCluster, CheckReport, ledgerPool } from "./operations/check";
 import { evictBrick } from "./operations/evacuation";
 import { assertLedgerEmpty, importLedger, LedgerImport } from "./operations/heketi-import";
 import { recover, RecoveryResult } from "./operations/recovery";
+import { repairFstab } from "./operations/repair";
 import * as readback from "./operations/readback";
 import { DeclaredPool, rebuildCluster, RebuildPlan } from "./operations/rebuild";
 import * as states from "./operations/states";
@@ -200,15 +201,32 @@ export class Engine {
   }
 
   /**
-   * What `check --repair` may fix, and only in the ledger: operations a dead process left (recovery),
-   * then the cluster's rows brought in line with the nodes (the same rebuild every pulumi command runs:
-   * space accounting, volumes and devices gone from the nodes). Nothing on a node is removed: leftover
-   * bricks, VGs and volumes that are not the ledger's stay, reported by the next check.
+   * What `check --repair` fixes: operations a dead process left (recovery); the cluster's rows brought
+   * in line with the nodes (space accounting, rows gone from the nodes, Heketi-layout VGs adopted);
+   * then, only from a complete look (every node answered, gluster's list read), our own leftovers on
+   * the nodes: bricks tagged for a volume gluster does not have are deleted through the journaled
+   * volume delete, a ledger brick's lost fstab line is added back, an fstab line for a brick that is
+   * nowhere is dropped. Nothing untagged, and nothing of a device the ledger does not hold, is touched.
+   * Returns the report of a check after the repair, and what was done.
    */
-  async repairClusters(clusterIds: readonly string[] = this.ledger.listClusters().map((c) => c.id)): Promise<CheckReport[]> {
-    await this.recover();
+  async repairClusters(clusterIds: readonly string[] = this.ledger.listClusters().map((c) => c.id)): Promise<{ reports: CheckReport[]; done: string[] }> {
+    const done: string[] = [];
+    for (const r of await this.recover()) done.push(`operation ${r.id} (${r.type}): ${r.action}${r.error ? ` (${r.error})` : ""}`);
     for (const id of clusterIds) await this.rebuildCluster(ledgerPool(this.ledger, id));
-    return this.checkClusters(clusterIds);
+    for (const report of await this.checkClusters(clusterIds)) {
+      if (!report.complete) {
+        done.push(`cluster ${report.clusterId}: not every node answered; nothing on the nodes was repaired`);
+        continue;
+      }
+      const actions = report.findings.flatMap((f) => (f.repair ? [f.repair] : []));
+      for (const a of actions) {
+        if (a.kind !== "delete-leftover-volume") continue;
+        await this.deleteVolume(a.volumeId);
+        done.push(`leftover bricks of volume ${a.volumeId} removed`);
+      }
+      done.push(...(await repairFstab(this.ctx, actions)));
+    }
+    return { reports: await this.checkClusters(clusterIds), done };
   }
 
   /** The ledger set beside the nodes: every difference, in words (reads only; see operations/check.ts). */

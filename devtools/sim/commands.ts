@@ -110,7 +110,18 @@ function grep(args: string[], c: CommandContext): CommandResult {
   return { code: lines.includes(pats[0]) ? 0 : 1, stdout: "", stderr: "" };
 }
 
+/** `cat FILE`: a file of the node, or `/proc/mounts` as the kernel prints it. */
+function cat(args: string[], c: CommandContext): CommandResult {
+  if (args.length !== 1) unknown("cat: only `cat FILE` is simulated");
+  const h = c.node.host;
+  if (args[0] === "/proc/mounts") return { code: 0, stdout: h.mounts.map((m) => `${m.source} ${m.target} ${m.fstype} ${m.options} 0 0\n`).join(""), stderr: "" };
+  const text = h.readFile(args[0]);
+  if (text === undefined) return { code: 1, stdout: "", stderr: `cat: ${args[0]}: No such file or directory\n` };
+  return { code: 0, stdout: text, stderr: "" };
+}
+
 const COREUTILS: Record<string, Handler> = {
+  cat,
   test: (a, c) => ({ code: test(a, c.node.host), stdout: "", stderr: "" }),
   grep,
   mkdir: (a, c) => {

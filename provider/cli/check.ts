@@ -1,15 +1,18 @@
 /**
  * `pulumi-glusterfs check`: the ledger set beside the nodes (LVM and gluster), every difference in
  * words an operator can act on. Reads only; exit 1 when anything differs or a node did not answer.
- * `--repair` fixes what is the ledger's to fix (Engine.repairClusters) and checks again.
+ * `--repair` fixes what is safe to fix (Engine.repairClusters: the ledger, and our own leftovers on the
+ * nodes) and checks again.
  */
 import { parseArgs } from "node:util";
 import type { CheckReport } from "../operations/check";
 import { ENGINE_FLAGS, ENGINE_FLAGS_USAGE, engineFromFlags } from "./engine-flags";
 
 export const CHECK_USAGE = `  check ${ENGINE_FLAGS_USAGE} [--cluster ID ...] [--json] [--repair]
-                          compare the ledger with the nodes (LVs, VGs, gluster volumes and bricks); changes nothing,
-                          or with --repair fixes the ledger (recovery, accounting, rows gone from the nodes), never a node
+                          compare the ledger with the nodes (LVs, VGs, mounts, fstab lines, gluster volumes and bricks);
+                          changes nothing, or with --repair: recovery, the ledger brought in line (accounting, rows gone
+                          from the nodes), our own leftovers removed (bricks tagged by us that no volume has, fstab lines
+                          of bricks that are nowhere) and our bricks' lost fstab lines added; never anything untagged
 `;
 
 export async function checkCommand(argv: string[]): Promise<number> {
@@ -21,9 +24,13 @@ export async function checkCommand(argv: string[]): Promise<number> {
     if (values.json && !values.repair) console.log(JSON.stringify(reports, null, 2));
     else if (!values.json) for (const r of reports) console.log(describe(r));
     if (values.repair && reports.some((r) => r.findings.length)) {
-      reports = await engine.repairClusters(values.cluster);
-      if (values.json) console.log(JSON.stringify(reports, null, 2));
-      else for (const r of reports) console.log(`after repair: ${describe(r)}`);
+      const repaired = await engine.repairClusters(values.cluster);
+      reports = repaired.reports;
+      if (values.json) console.log(JSON.stringify(repaired, null, 2));
+      else {
+        for (const line of repaired.done) console.log(`repaired: ${line}`);
+        for (const r of reports) console.log(`after repair: ${describe(r)}`);
+      }
     }
     return reports.every((r) => r.complete && !r.findings.length) ? 0 : 1;
   } finally {

@@ -3,6 +3,7 @@
  * gluster's volumes and bricks — every difference in words an operator can act on. Reads only: the
  * same facts and the same planning as the rebuild (rebuild.ts), compared instead of applied.
  */
+import { brickMountPoint, parseBrickPath } from "../commands/layout";
 import type { Ledger } from "../ledger/ledger";
 import { ownerAlive } from "../ledger/owner";
 import type { OpContext } from "./context";
@@ -22,10 +23,29 @@ export interface CheckFinding {
     | "volume-leftover-bricks"
     | "volume-bricks"
     | "volume-unresolved"
+    | "brick-unmounted"
+    | "brick-fstab-missing"
+    | "mount-leftover"
+    | "fstab-leftover"
     | "operation-open";
   /** one sentence: what differs and what to do */
   message: string;
+  /** what `check --repair` does about it, when that is safe (our own leftovers, our own bricks' fstab lines) */
+  repair?: RepairAction;
 }
+
+/**
+ * The node-side repairs `check --repair` makes. Each is planned only from a complete check (every node
+ * answered, gluster's list read) and only for what carries our marks: bricks tagged `pgfs.brick` /
+ * `pgfs.volume`, fstab lines of the ledger's own devices.
+ */
+export type RepairAction =
+  /** bricks we made for a volume gluster does not have: delete the ledger's record of them (the engine's delete, journaled) */
+  | { kind: "delete-leftover-volume"; volumeId: string }
+  /** a brick of the ledger lost its fstab line: add it back */
+  | { kind: "add-fstab-line"; nodeId: string; deviceId: string; brickId: string }
+  /** an fstab line for a brick that is neither in the ledger nor on the node (no LV, not mounted): drop it */
+  | { kind: "drop-fstab-line"; nodeId: string; deviceId: string; brickId: string };
 
 export interface CheckReport {
   clusterId: string;
@@ -94,14 +114,26 @@ export function compareWithNodes(ledger: Ledger, clusterId: string, facts: NodeF
   if (facts.some((f) => f.answered && f.volumes !== null)) {
     for (const v of ledger.listVolumes(clusterId)) {
       if (mapped.has(v.id) || busy.has(v.id) || plan.goneVolumes.includes(v.id) || plan.unresolved.some((u) => u.id === v.id)) continue;
-      out.push({ kind: "volume-bricks-left", message: `volume ${v.name} [${v.id}]: gluster has no such volume, but its bricks are still on the nodes: delete the volume to clean them up, or create it again under its name` });
+      // a row named by its own id is a leftover the rebuild recorded (see planRebuild): ours to remove
+      const leftover = v.name === v.id;
+      out.push({
+        kind: "volume-bricks-left",
+        message: leftover
+          ? `bricks tagged for volume ${v.id} are on the nodes (recorded by a rebuild), but gluster has no such volume: leftovers of a volume deleted by hand or an interrupted create elsewhere; \`check --repair\` removes them`
+          : `volume ${v.name} [${v.id}]: gluster has no such volume, but its bricks are still on the nodes: delete the volume to clean them up, or create it again under its name`,
+        repair: leftover && plan.complete ? { kind: "delete-leftover-volume", volumeId: v.id } : undefined,
+      });
     }
   }
   for (const { volume, bricks } of plan.volumes) {
     const row = ledger.findVolume(volume.id);
     if (!row) {
       if (volume.name === volume.id) {
-        out.push({ kind: "volume-leftover-bricks", message: `${bricks.length} brick(s) tagged for volume ${volume.id} are on the nodes, but neither gluster nor the ledger has that volume: leftovers of a volume deleted by hand or an interrupted create elsewhere` });
+        out.push({
+          kind: "volume-leftover-bricks",
+          message: `${bricks.length} brick(s) tagged for volume ${volume.id} are on the nodes, but neither gluster nor the ledger has that volume: leftovers of a volume deleted by hand or an interrupted create elsewhere; \`check --repair\` removes them`,
+          repair: plan.complete ? { kind: "delete-leftover-volume", volumeId: volume.id } : undefined,
+        });
       } else {
         out.push({ kind: "volume-unknown", message: `gluster volume ${volume.name} [${volume.id}] is not in the ledger (made by Heketi or another stack on these nodes): import it, or leave it alone` });
       }
@@ -120,9 +152,63 @@ export function compareWithNodes(ledger: Ledger, clusterId: string, facts: NodeF
     }
   }
   for (const u of plan.unresolved) out.push({ kind: "volume-unresolved", message: `volume ${u.name} [${u.id}]: ${u.why}` });
+  out.push(...compareMounts(ledger, facts, plan, host));
   for (const o of ledger.listOperations(["running", "committed", "failed"])) {
     const dead = o.status === "failed" || (o.ownerBoot !== ledger.owner && !ownerAlive(o.ownerBoot, o.heartbeatAt));
     if (dead) out.push({ kind: "operation-open", message: `operation ${o.id} (${o.type}) is ${o.status} and its process is gone: run \`pulumi-glusterfs recover\` to finish or undo it` });
+  }
+  return out;
+}
+
+/**
+ * Mounts and fstab lines under Heketi's mount root on the ledger's devices: every brick of a settled
+ * volume mounted and in fstab; nothing mounted or named in fstab that no brick row (settled or under an
+ * operation) and no tagged leftover brick accounts for. Devices the ledger does not hold are not ours.
+ */
+function compareMounts(ledger: Ledger, facts: NodeFacts[], plan: RebuildPlan, host: (nodeId: string) => string): CheckFinding[] {
+  const out: CheckFinding[] = [];
+  const leftoverBricks = new Set(plan.volumes.filter((v) => !ledger.findVolume(v.volume.id)).flatMap((v) => v.bricks.map((b) => b.id)));
+  for (const f of facts) {
+    if (!f.answered) continue;
+    const devices = ledger.listDevices(f.nodeId);
+    const accounted = new Set<string>();
+    for (const d of devices) {
+      for (const b of ledger.listBricksOnDevice(d.id)) {
+        const mnt = brickMountPoint(d.id, b.id);
+        accounted.add(mnt);
+        const v = ledger.findVolume(b.volumeId);
+        if (d.opId || b.opId || !v || v.opId || v.state !== "online") continue;
+        if (!f.mounts.has(mnt)) {
+          out.push({ kind: "brick-unmounted", message: `brick ${mnt} of volume ${v.name} [${v.id}] on ${host(f.nodeId)} is not mounted: its brick process serves nothing; \`mount ${mnt}\` on the node, then \`gluster volume start ${v.name} force\`` });
+        }
+        if (!f.fstab.has(mnt)) {
+          out.push({
+            kind: "brick-fstab-missing",
+            message: `brick ${mnt} of volume ${v.name} [${v.id}] on ${host(f.nodeId)} has no line in fstab: it will not be mounted after a reboot; \`check --repair\` adds it back`,
+            repair: { kind: "add-fstab-line", nodeId: f.nodeId, deviceId: d.id, brickId: b.id },
+          });
+        }
+      }
+    }
+    const ours = new Set(devices.map((d) => d.id));
+    const lvs = new Set(f.lvs.map((l) => `${l.vgName}/${l.lvName}`));
+    for (const [kind, points] of [["mount-leftover", f.mounts], ["fstab-leftover", f.fstab]] as const) {
+      for (const mnt of points) {
+        const ids = parseBrickPath(mnt);
+        if (!ids || !ids.isMountPoint || !ours.has(ids.deviceId) || accounted.has(mnt) || leftoverBricks.has(ids.brickId)) continue;
+        out.push(
+          kind === "mount-leftover"
+            ? { kind, message: `${mnt} on ${host(f.nodeId)} is mounted, but no brick of the ledger is there: a leftover of an operation done elsewhere; unmount it by hand after checking nothing uses it` }
+            : lvs.has(`vg_${ids.deviceId}/brick_${ids.brickId}`) || f.mounts.has(mnt)
+              ? { kind, message: `fstab on ${host(f.nodeId)} names ${mnt}, but no brick of the ledger is there (its LV is, untagged by us): made by hand or by Heketi; remove it by hand if it is not used` }
+              : {
+                  kind,
+                  message: `fstab on ${host(f.nodeId)} names ${mnt}, but neither the ledger nor the node has that brick: a leftover line (the node would fail to mount it at boot); \`check --repair\` removes it`,
+                  repair: { kind: "drop-fstab-line", nodeId: f.nodeId, deviceId: ids.deviceId, brickId: ids.brickId },
+                },
+        );
+      }
+    }
   }
   return out;
 }

@@ -15,7 +15,7 @@
  */
 import * as G from "../commands/gluster";
 import * as L from "../commands/lvm";
-import { brickPath, HEKETI_MOUNT_ROOT, lvName, parseBrickPath, thinPoolName } from "../commands/layout";
+import { assertFilePath, brickPath, DEFAULT_FSTAB, HEKETI_MOUNT_ROOT, lvName, parseBrickPath, thinPoolName } from "../commands/layout";
 import { durabilityOf, GlusterVolumeInfo, LvRow, parsePoolListXml, parsePvsReport, parseVgsReport, parseLvsReport, parseVolumeInfoXml, PvRow, VgRow } from "../commands/parsers";
 import { Script, ignoreFailure, script, section, sh, splitSections } from "../commands/shell";
 import type { BrickRow, DeviceRow, Ledger, NodeRow, VolumeRow } from "../ledger/ledger";
@@ -41,7 +41,20 @@ export interface DeclaredPool {
 
 /** What one node says about itself. */
 export type NodeFacts =
-  | { nodeId: string; answered: true; uuid: string | null; pvs: PvRow[]; vgs: VgRow[]; lvs: LvRow[]; groups: Map<string, number>; volumes: GlusterVolumeInfo[] | null }
+  | {
+      nodeId: string;
+      answered: true;
+      uuid: string | null;
+      pvs: PvRow[];
+      vgs: VgRow[];
+      lvs: LvRow[];
+      groups: Map<string, number>;
+      volumes: GlusterVolumeInfo[] | null;
+      /** mount points under Heketi's mount root that are mounted */
+      mounts: Set<string>;
+      /** mount points under Heketi's mount root that fstab names */
+      fstab: Set<string>;
+    }
   | { nodeId: string; answered: false; error: string };
 
 export interface RebuildPlan {
@@ -67,9 +80,25 @@ const GLUSTER_DEFAULT_OPTIONS = new Set(["transport.address-family", "storage.fi
 /** `<gid> <path>` of every brick root (Heketi chowns it to the volume's gid). */
 const BRICK_GROUPS = sh`find ${HEKETI_MOUNT_ROOT} -mindepth 3 -maxdepth 3 -name brick -printf ${"%G %p\n"}`;
 
-/** One script per node: its pool view, PVs, VGs, LVs, the group of each brick root, gluster's volumes. */
-export function factsScript(): Script {
+/** Mount points under Heketi's mount root in a mount table (`/proc/mounts` or fstab: the second field). */
+export function brickMountsIn(table: string): Set<string> {
+  const out = new Set<string>();
+  for (const line of table.split("\n")) {
+    if (/^\s*#/.test(line)) continue;
+    const target = line.trim().split(/\s+/)[1];
+    if (target?.startsWith(`${HEKETI_MOUNT_ROOT}/`)) out.add(target.replace(/\\040/g, " "));
+  }
+  return out;
+}
+
+/**
+ * One script per node: its pool view, PVs, VGs, LVs, the group of each brick root, gluster's volumes,
+ * the mounts and the fstab lines.
+ */
+export function factsScript(fstab = DEFAULT_FSTAB): Script {
   return script([
+    section("mounts", sh`cat /proc/mounts`),
+    section("fstab", sh`cat ${assertFilePath(fstab)}`),
     section("pool", G.poolList({ timeoutSeconds: 30 })),
     section("pvs", L.pvsReport()),
     section("vgs", L.vgsReport()),
@@ -107,6 +136,8 @@ export function parseFacts(nodeId: string, stdout: string): NodeFacts {
     lvs: parseLvsReport(need("lvs")),
     groups,
     volumes,
+    mounts: brickMountsIn(need("mounts")),
+    fstab: brickMountsIn(need("fstab")),
   };
 }
 
@@ -315,7 +346,7 @@ export function applyRebuild(ledger: Ledger, plan: RebuildPlan): void {
 
 /** Ask every declared node (in parallel) what it holds. */
 export async function gatherFacts(ctx: OpContext, nodes: NodeRow[]): Promise<NodeFacts[]> {
-  const text = factsScript();
+  const text = factsScript(ctx.settings.fstab);
   return Promise.all(
     nodes.map(async (n): Promise<NodeFacts> => {
       try {
