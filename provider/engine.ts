@@ -10,7 +10,8 @@ import { checkCluster, CheckReport, ledgerPool } from "./operations/check";
 import { evictBrick } from "./operations/evacuation";
 import { assertLedgerEmpty, importLedger, LedgerImport } from "./operations/heketi-import";
 import { recover, RecoveryResult } from "./operations/recovery";
-import { repairFstab } from "./operations/repair";
+import { repairNodes } from "./operations/repair";
+import { discoverPools, HostAddress } from "./operations/discovery";
 import * as readback from "./operations/readback";
 import { DeclaredPool, rebuildCluster, RebuildPlan } from "./operations/rebuild";
 import * as states from "./operations/states";
@@ -97,12 +98,16 @@ export class Engine {
   addNode(input: unknown) {
     return topo.addNode(this.ctx, input);
   }
-  /** What the ledger alone holds about a node: its zone, tags and own SSH settings (nothing runs on it). */
-  setNodeMetadata(id: string, patch: { zone?: number; tags?: Record<string, string>; ssh?: NodeRow["ssh"] }): void {
+  /** What the ledger alone holds about a node: its tags and own SSH settings (nothing runs on it). */
+  setNodeMetadata(id: string, patch: { tags?: Record<string, string>; ssh?: NodeRow["ssh"] }): void {
     this.ledger.immediate(() => {
       this.ledger.getNode(id);
-      this.ledger.updateNode(id, patch);
+      this.ledger.updateNode(id, { ...(patch.tags && { tags: patch.tags }), ...(patch.ssh && { ssh: patch.ssh }) });
     });
+  }
+  /** A node's zone: written on its VGs first (a ledger rebuilt from the nodes reads it there), then in the ledger. */
+  setNodeZone(id: string, zone: number): Promise<void> {
+    return this.ctx.serialize(`zone:${id}`, () => topo.setNodeZone(this.ctx, id, zone));
   }
   removeNode(id: string) {
     return topo.removeNode(this.ctx, id);
@@ -224,9 +229,22 @@ export class Engine {
         await this.deleteVolume(a.volumeId);
         done.push(`leftover bricks of volume ${a.volumeId} removed`);
       }
-      done.push(...(await repairFstab(this.ctx, actions)));
+      done.push(...(await repairNodes(this.ctx, actions)));
     }
     return { reports: await this.checkClusters(clusterIds), done };
+  }
+
+  /**
+   * A lost ledger rebuilt from the nodes alone (`pulumi-glusterfs rebuild`): the hosts say which
+   * cluster and node they are (their VGs' owner tags, gluster's pool), then each cluster is rebuilt as
+   * every pulumi command rebuilds it. Into an empty ledger only: an existing one is never merged into.
+   */
+  async rebuildFromNodes(hosts: readonly HostAddress[]): Promise<{ plans: RebuildPlan[]; warnings: string[] }> {
+    assertLedgerEmpty(this.ledger, "a ledger is rebuilt from the nodes into a new file only (an existing ledger is never merged into)");
+    const found = await discoverPools(this.ctx, hosts);
+    const plans: RebuildPlan[] = [];
+    for (const pool of found.pools) plans.push(await this.rebuildCluster(pool));
+    return { plans, warnings: [...found.warnings, ...plans.flatMap((p) => p.warnings)] };
   }
 
   /** The ledger set beside the nodes: every difference, in words (reads only; see operations/check.ts). */

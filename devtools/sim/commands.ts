@@ -370,6 +370,16 @@ const LVM: Record<string, Handler> = {
     c.node.host.vgcreate(name, dev, { extentKiB: ext, tags: p.values.get("--addtag") ?? [] });
     return { code: 0, stdout: p.flags.has("-qq") ? "" : `  Volume group "${name}" successfully created\n`, stderr: warn };
   },
+  vgchange: (a, c) => {
+    const p = parseOptions("vgchange", a, { ...QUIET, "--addtag": "value", "--deltag": "value" });
+    const [vg] = positional("vgchange", p, 1);
+    const add = p.values.get("--addtag") ?? [];
+    const del = p.values.get("--deltag") ?? [];
+    if (!add.length && !del.length) unknown("vgchange: only `vgchange [--deltag T] [--addtag T] VG` is simulated");
+    const warn = backupWarning(p);
+    c.node.host.vgChangeTags(vg, add, del);
+    return { code: 0, stdout: p.flags.has("-qq") ? "" : `  Volume group "${vg}" successfully changed\n`, stderr: warn };
+  },
   vgremove: (a, c) => {
     const p = parseOptions("vgremove", a, { ...QUIET, "-f": "flag" });
     const [vg] = positional("vgremove", p, 1);

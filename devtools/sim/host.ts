@@ -295,9 +295,11 @@ export class SimHost {
     this.vgs.set(name, { name, uuid: lvmUuid(), pv: path, extentKiB: o.extentKiB, extentCount, tags: [...new Set(o.tags)], lvs: new Map() });
   }
 
-  vgAddTags(name: string, tags: string[]): void {
+  /** vgchange --deltag/--addtag: deleting a tag the VG lacks and adding one it has are no-ops, as in LVM. */
+  vgChangeTags(name: string, add: string[], del: string[]): void {
     const vg = this.findVg(name);
-    for (const t of tags) if (!vg.tags.includes(t)) vg.tags.push(t);
+    vg.tags = vg.tags.filter((t) => !del.includes(t));
+    for (const t of add) if (!vg.tags.includes(t)) vg.tags.push(t);
   }
 
   vgremove(name: string): void {

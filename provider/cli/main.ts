@@ -2,6 +2,7 @@
 import { EXPORT_USAGE, exportCommand, IMPORT_USAGE, importCommand, TOPOLOGY_USAGE, topologyCommand } from "./heketi-commands";
 import { checkCommand, CHECK_USAGE } from "./check";
 import { recoverCommand, RECOVER_USAGE } from "./recover";
+import { rebuildCommand, REBUILD_USAGE } from "./rebuild";
 import { serve, SERVE_USAGE } from "./serve";
 import { runCommandLine } from "./run";
 
@@ -10,6 +11,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; usage
   serve: { run: serve, usage: SERVE_USAGE },
   check: { run: checkCommand, usage: CHECK_USAGE },
   recover: { run: recoverCommand, usage: RECOVER_USAGE },
+  rebuild: { run: rebuildCommand, usage: REBUILD_USAGE },
   import: { run: importCommand, usage: IMPORT_USAGE },
   export: { run: exportCommand, usage: EXPORT_USAGE },
   topology: { run: topologyCommand, usage: TOPOLOGY_USAGE },

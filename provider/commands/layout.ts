@@ -97,6 +97,12 @@ export function tag(kind: TagKind, id: string): string {
   return t;
 }
 
+/** `pgfs.zone=<n>`: a node's failure domain, on each of its VGs (with pgfs.node and pgfs.cluster). */
+export function zoneTag(zone: number): string {
+  if (!Number.isSafeInteger(zone) || zone < 1) throw new Error(`zone must be a whole number from 1, got ${zone}`);
+  return `${TAG_PREFIX}zone=${zone}`;
+}
+
 /** Our tags out of an LVM tag list: `{ device: "...", brick: "..." }`; other tags are ignored. */
 export function pgfsTags(tags: readonly string[]): Partial<Record<TagKind, string>> {
   const out: Partial<Record<TagKind, string>> = {};
@@ -105,6 +111,14 @@ export function pgfsTags(tags: readonly string[]): Partial<Record<TagKind, strin
     if (m) out[m[1] as TagKind] = m[2];
   }
   return out;
+}
+
+/** The zones a VG's tags name (normally one; a retag cut off midway may leave two). */
+export function zoneTags(tags: readonly string[]): number[] {
+  return tags.flatMap((t) => {
+    const m = /^pgfs\.zone=([1-9][0-9]{0,8})$/.exec(t);
+    return m ? [Number(m[1])] : [];
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

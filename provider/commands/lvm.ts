@@ -10,6 +10,7 @@ import {
   lvName,
   lvPath,
   tag,
+  zoneTag,
   thinPoolName,
   thinPoolPath,
   vgName,
@@ -46,16 +47,48 @@ export function pvCreate(a: PvCreateArgs): ShellLine {
   return sh`${lvm} pvcreate -qq --metadatasize=128M --dataalignment=${align} ${assertDevicePath(a.device)}`;
 }
 
+/** Whose a VG is: its node, the node's cluster and zone. On the VG so a lost ledger can be rebuilt from the nodes alone. */
+export interface VgOwner {
+  nodeId: string;
+  clusterId: string;
+  zone: number;
+}
+
 export interface VgCreateArgs {
   device: string;
   deviceId: string;
+  owner?: VgOwner;
   /** LVM metadata backups (Heketi's BackupLVM); default off */
   backupLvm?: boolean;
 }
 
-/** `/usr/sbin/lvm vgcreate -qq --physicalextentsize=4M --autobackup=n --addtag 'pgfs.device=<D>' 'vg_<D>' '/dev/vdb'` */
+function ownerTags(o: VgOwner | undefined) {
+  return o ? frag`--addtag ${tag("node", o.nodeId)} --addtag ${tag("cluster", o.clusterId)} --addtag ${zoneTag(o.zone)}` : null;
+}
+
+/**
+ * `/usr/sbin/lvm vgcreate -qq --physicalextentsize=4M --autobackup=n --addtag 'pgfs.device=<D>'
+ *  [--addtag 'pgfs.node=<N>' --addtag 'pgfs.cluster=<C>' --addtag 'pgfs.zone=<Z>'] 'vg_<D>' '/dev/vdb'`
+ */
 export function vgCreate(a: VgCreateArgs): ShellLine {
-  return sh`${lvm} vgcreate -qq --physicalextentsize=4M --autobackup=${yn(a.backupLvm)} --addtag ${tag("device", a.deviceId)} ${vgName(a.deviceId)} ${assertDevicePath(a.device)}`;
+  return sh`${lvm} vgcreate -qq --physicalextentsize=4M --autobackup=${yn(a.backupLvm)} --addtag ${tag("device", a.deviceId)} ${ownerTags(a.owner)} ${vgName(a.deviceId)} ${assertDevicePath(a.device)}`;
+}
+
+/** The owner tags a VG should carry. */
+export function ownerTagList(o: VgOwner): string[] {
+  return [tag("node", o.nodeId), tag("cluster", o.clusterId), zoneTag(o.zone)];
+}
+
+/**
+ * `/usr/sbin/lvm vgchange -qq --autobackup=n [--deltag 'pgfs.zone=<old>' ...] --addtag 'pgfs.node=<N>' --addtag 'pgfs.cluster=<C>' --addtag 'pgfs.zone=<Z>' 'vg_<D>'`
+ * The owner tags of a VG made before they existed, or a node's new zone (`drop`: owner tags it has
+ * that are wrong). Adding a tag the VG has and deleting one it lacks are no-ops for LVM (exit 0), so a
+ * re-run converges.
+ */
+export function vgTagOwner(deviceId: string, owner: VgOwner, dropTags: readonly string[] = [], backupLvm?: boolean): ShellLine {
+  const want = ownerTagList(owner);
+  const drop = dropTags.filter((t) => !want.includes(t) && /^pgfs\.(node|cluster|zone)=[0-9a-f]+$/.test(t)).flatMap((t) => ["--deltag", t]);
+  return sh`${lvm} vgchange -qq --autobackup=${yn(backupLvm)} ${drop} ${ownerTags(owner)} ${vgName(deviceId)}`;
 }
 
 /** `wipefs --all '/dev/vdb'` (only with destroyData) */

@@ -207,7 +207,8 @@ function backend(engine: Engine): StorageBackend<EngineClusterInputs, EngineNode
       async update(id, olds, i) {
         await sync(poolOf(i, { id, props: i }));
         mustKnow(engine, olds, "node", id, engine.ledger.findNode(id));
-        engine.setNodeMetadata(id, { zone: i.zone, tags: i.tags, ssh: i.ssh });
+        if (i.zone !== undefined) await engine.setNodeZone(id, i.zone);
+        engine.setNodeMetadata(id, { tags: i.tags, ssh: i.ssh });
         return { ...olds, ...i, nodeId: id };
       },
       async delete(id, p) {

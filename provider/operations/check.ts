@@ -4,6 +4,7 @@
  * same facts and the same planning as the rebuild (rebuild.ts), compared instead of applied.
  */
 import { brickMountPoint, parseBrickPath } from "../commands/layout";
+import { ownerTagList } from "../commands/lvm";
 import type { Ledger } from "../ledger/ledger";
 import { ownerAlive } from "../ledger/owner";
 import type { OpContext } from "./context";
@@ -16,6 +17,7 @@ export interface CheckFinding {
     | "device-missing"
     | "device-unknown"
     | "device-space"
+    | "device-identity"
     | "space-foreign"
     | "volume-missing"
     | "volume-bricks-left"
@@ -44,6 +46,8 @@ export type RepairAction =
   | { kind: "delete-leftover-volume"; volumeId: string }
   /** a brick of the ledger lost its fstab line: add it back */
   | { kind: "add-fstab-line"; nodeId: string; deviceId: string; brickId: string }
+  /** a VG of the ledger without its owner tags (made before they existed) or with a stale zone: tag it */
+  | { kind: "tag-device"; nodeId: string; deviceId: string; drop: string[] }
   /** an fstab line for a brick that is neither in the ledger nor on the node (no LV, not mounted): drop it */
   | { kind: "drop-fstab-line"; nodeId: string; deviceId: string; brickId: string };
 
@@ -91,6 +95,24 @@ export function compareWithNodes(ledger: Ledger, clusterId: string, facts: NodeF
       if (id && !ledger.findDevice(id)) {
         out.push({ kind: "device-unknown", message: `VG ${vg.vgName} on ${host(f.nodeId)} is in Heketi's layout but not in the ledger (added by another checkout, tool or stack, or left by an interrupted device add): \`check --repair\` (or the next pulumi command) adopts it as a device of its node; remove it by hand if it is not to be used` });
       }
+    }
+  }
+  for (const f of facts) {
+    if (!f.answered) continue;
+    const node = nodes.find((n) => n.id === f.nodeId);
+    if (!node) continue;
+    for (const vg of f.vgs) {
+      const id = VG.exec(vg.vgName)?.[1];
+      const row = id ? ledger.findDevice(id) : undefined;
+      if (!row || row.nodeId !== node.id || row.opId) continue;
+      const want = ownerTagList({ nodeId: node.id, clusterId, zone: node.zone });
+      const have = vg.tags.filter((t) => /^pgfs\.(node|cluster|zone)=/.test(t));
+      if (want.every((t) => have.includes(t)) && have.every((t) => want.includes(t))) continue;
+      out.push({
+        kind: "device-identity",
+        message: `${dev(row.id)}: its VG is tagged ${have.length ? have.join(" ") : "with no owner"}, the ledger says ${want.join(" ")}; a ledger rebuilt from the nodes would read the tags, so \`check --repair\` retags it`,
+        repair: { kind: "tag-device", nodeId: node.id, deviceId: row.id, drop: have.filter((t) => !want.includes(t)) },
+      });
     }
   }
   for (const d of plan.devices) {

@@ -36,13 +36,12 @@ export function importLedger(ledger: Ledger, rows: LedgerImport): string {
 }
 
 /** A Heketi export goes into a new ledger only, as `heketi db import` refuses an existing db file. */
-export function assertLedgerEmpty(ledger: Ledger): void {
+export function assertLedgerEmpty(ledger: Ledger, why = "a Heketi export is imported into a new ledger only, as `heketi db import` refuses an existing db file"): void {
   const count = (t: string) => (ledger.db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n;
   const held = ["clusters", "nodes", "devices", "volumes", "bricks"].map((t) => [t, count(t)] as const).filter(([, n]) => n > 0);
   if (held.length) {
     throw new ConflictError(
-      `ledger ${ledger.file} is not empty (${held.map(([t, n]) => `${n} ${t}`).join(", ")}): a Heketi export is imported into a new ledger only, ` +
-        `as \`heketi db import\` refuses an existing db file; give a new ledger path`,
+      `ledger ${ledger.file} is not empty (${held.map(([t, n]) => `${n} ${t}`).join(", ")}): ${why}; give a new ledger path`,
     );
   }
 }

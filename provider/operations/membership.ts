@@ -1,7 +1,10 @@
 import type { ClusterRow, DeviceRow, NodeRow } from "../ledger/ledger";
 import { ConflictError, ValidationError } from "../model/errors";
 import { newId } from "../model/ids";
-import { ClusterCreate, DeviceAdd, NodeAdd, validate } from "../model/schemas";
+import { ClusterCreate, DeviceAdd, NodeAdd, validate, Zone } from "../model/schemas";
+import * as L from "../commands/lvm";
+import { script } from "../commands/shell";
+import { zoneTag } from "../commands/layout";
 import { OpContext, probeScript, runScript } from "./context";
 import { runJournaled } from "./journal";
 import * as S from "./scripts";
@@ -162,7 +165,7 @@ export async function addDevice(ctx: OpContext, input: unknown): Promise<DeviceR
     op,
     [
       { name: CHECK_EMPTY, run: () => checkEmpty(ctx, node, req.path, req.destroyData) },
-      { name: "pvcreate + vgcreate", run: async () => void (info = S.parseDeviceInfo(await runScript(ctx, node, S.deviceSetup(ctx, device.id, req.path, req.destroyData)))) },
+      { name: "pvcreate + vgcreate", run: async () => void (info = S.parseDeviceInfo(await runScript(ctx, node, S.deviceSetup(ctx, node, device.id, req.path, req.destroyData)))) },
     ],
     {
       rollback: () => forgetDevice(ctx, device.id, { teardown: setupMayHaveRun(ctx, device.id) }),
@@ -247,3 +250,20 @@ export const topologyRecovery = {
   "add-device": (ctx: OpContext, plan: { deviceId: string }) => forgetDevice(ctx, plan.deviceId, { teardown: setupMayHaveRun(ctx, plan.deviceId) }),
   "remove-device": (ctx: OpContext, plan: { deviceId: string }) => forgetDevice(ctx, plan.deviceId),
 };
+
+/**
+ * A node's new zone. Its VGs carry the zone (with the node and cluster ids) so a lost ledger can be
+ * rebuilt from the nodes; they are retagged first, in one script, then the ledger follows. A failure
+ * leaves the ledger's zone as it was; a re-run converges (tags added or deleted twice are no-ops).
+ */
+export async function setNodeZone(ctx: OpContext, id: string, zone: number): Promise<void> {
+  validate(Zone, zone, "invalid zone");
+  const node = ctx.ledger.getNode(id);
+  if (node.zone === zone) return;
+  const devices = ctx.ledger.listDevices(id);
+  if (devices.length) {
+    const owner = { nodeId: node.id, clusterId: node.clusterId, zone };
+    await runScript(ctx, node, script(devices.map((d) => L.vgTagOwner(d.id, owner, [zoneTag(node.zone)]))));
+  }
+  ctx.ledger.immediate(() => ctx.ledger.updateNode(id, { zone }));
+}

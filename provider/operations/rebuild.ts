@@ -45,6 +45,8 @@ export type NodeFacts =
       nodeId: string;
       answered: true;
       uuid: string | null;
+      /** the other members of its gluster pool, as it names them */
+      peers: Array<{ uuid: string; hostname: string }>;
       pvs: PvRow[];
       vgs: VgRow[];
       lvs: LvRow[];
@@ -131,6 +133,7 @@ export function parseFacts(nodeId: string, stdout: string): NodeFacts {
     nodeId,
     answered: true,
     uuid: pool.find((p) => p.isLocal)?.uuid ?? null,
+    peers: pool.filter((p) => !p.isLocal).map((p) => ({ uuid: p.uuid, hostname: p.hostname })),
     pvs: parsePvsReport(need("pvs")),
     vgs: parseVgsReport(need("vgs")),
     lvs: parseLvsReport(need("lvs")),

@@ -2,7 +2,7 @@
  * The scripts each operation step sends to a node: compositions of provider/commands builders
  * (which do all the quoting), plus the parsing of what comes back. Pure.
  */
-import type { BrickRow, VolumeRow } from "../ledger/ledger";
+import type { BrickRow, NodeRow, VolumeRow } from "../ledger/ledger";
 import type { GlusterOption } from "../model/schemas";
 import * as G from "../commands/gluster";
 import * as B from "../commands/brick";
@@ -55,8 +55,10 @@ export function parseDeviceProbe(stdout: string, _stderr: string, _code: number)
   return parseDeviceProbeSections(splitSections(stdout));
 }
 
-export function deviceSetup(_ctx: OpContext, deviceId: string, path: string, destroyData: boolean): Script {
-  return script([...L.deviceSetup({ device: path, deviceId, destroyData }), section("pvs", L.pvsOfDevice(path)), section("vg", L.vgDisplay(deviceId))]);
+/** pvcreate + vgcreate, the VG tagged with its device, node, cluster and zone; then what LVM made of it. */
+export function deviceSetup(_ctx: OpContext, node: NodeRow, deviceId: string, path: string, destroyData: boolean): Script {
+  const owner = { nodeId: node.id, clusterId: node.clusterId, zone: node.zone };
+  return script([...L.deviceSetup({ device: path, deviceId, destroyData, owner }), section("pvs", L.pvsOfDevice(path)), section("vg", L.vgDisplay(deviceId))]);
 }
 
 export interface DeviceInfo {

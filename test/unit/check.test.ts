@@ -34,7 +34,7 @@ describe("check: the ledger beside the nodes (simulated nodes)", function () {
     await s.engine.close();
   });
 
-  it("--repair fixes the ledger (space counted wrong; a VG in Heketi's layout on a node of the cluster is adopted) and, with nothing of ours left over, changes nothing on the nodes", async function () {
+  it("--repair fixes the ledger (space counted wrong; a VG in Heketi's layout on a node of the cluster is adopted and tagged with its owner) and, with nothing of ours left over, changes nothing else on the nodes", async function () {
     const s = await simCluster();
     await s.engine.createVolume({ name: "v", sizeGiB: 1, durability: { type: "replicate", replica: 3 } });
     await s.sim.run(at("mgmt2"), script([sh`/usr/sbin/lvm pvcreate -qq /dev/vdd`, sh`/usr/sbin/lvm vgcreate -qq vg_0123456789abcdef0123456789abcdef /dev/vdd`]));
@@ -45,7 +45,9 @@ describe("check: the ledger beside the nodes (simulated nodes)", function () {
     assert.deepEqual(after.findings, []);
     assert.equal(s.engine.ledger.findDevice("0123456789abcdef0123456789abcdef")?.path, "/dev/vdd", "adopted as a device of its node");
     assert.equal(s.engine.ledger.getDevice(d.id).usedKiB, s.engine.ledger.listBricksOnDevice(d.id).reduce((a, b) => a + b.tpKiB + b.metaKiB, 0));
-    assert.deepEqual(s.sim.runs.slice(runs).filter((r) => !/pvs --reportformat json/.test(r.script)).map((r) => r.script), [], "repair only read the nodes");
+    const changes = s.sim.runs.slice(runs).filter((r) => !/pvs --reportformat json/.test(r.script)).map((r) => r.script);
+    assert.deepEqual(changes.length, 1, "besides reading the nodes, repair only tagged the adopted VG with its owner");
+    assert.match(changes[0], /vgchange -qq --autobackup=n --addtag 'pgfs\.node=[0-9a-f]{32}' --addtag 'pgfs\.cluster=[0-9a-f]{32}' --addtag 'pgfs\.zone=\d' 'vg_0123456789abcdef0123456789abcdef'\n$/);
     assert.equal(s.sim.volumes("mgmt1").length, 1);
     await s.engine.close();
   });
@@ -70,7 +72,7 @@ describe("check: the ledger beside the nodes (simulated nodes)", function () {
 
     const { reports: [after], done } = await s.engine.repairClusters();
     assert.deepEqual(after.findings.map((f) => f.kind), ["brick-unmounted"], "a mount is the operator's to restore (gluster's brick process must be restarted)");
-    assert.deepEqual(done, [`${host(b2)}: 1 fstab line(s) added, 1 leftover line(s) dropped`]);
+    assert.deepEqual(done, [`${host(b2)}: 1 fstab line(s) added, 1 leftover fstab line(s) dropped`]);
     assert.match(s.sim.file(host(b2), "/etc/fstab")!, new RegExp(`${mnt(b2)} xfs`));
     assert.doesNotMatch(s.sim.file(host(b2), "/etc/fstab")!, /brick_0123456789abcdef/);
     await s.engine.close();

@@ -145,3 +145,66 @@ describe("the ledger is a cache of the nodes: rebuilt from them in any checkout"
     for (const h of a.sim.hosts()) assert.deepEqual(a.sim.lvs(h).filter((l) => l.name.startsWith("brick_")), [], `${h}: no brick LV left`);
   });
 });
+
+describe("pulumi-glusterfs rebuild: a lost ledger rebuilt from the nodes alone", function () {
+  it("the hosts say which cluster, node and zone they are; volumes, bricks, gids and options come back; the result checks clean, expands and deletes", async function () {
+    const a = await built();
+    const v = await a.engine.createVolume({ name: "app", sizeGiB: 2, gid: 2001, clusters: [a.clusterId], durability: { type: "replicate", replica: 3 }, options: [{ key: "performance.cache-size", value: "64MB" }] });
+    await a.engine.createVolume({ name: "logs", sizeGiB: 2, clusters: [a.clusterId], durability: { type: "disperse", data: 2, redundancy: 1 } });
+    await a.engine.setNodeZone(a.engine.ledger.listNodes(a.clusterId)[2].id, 7); // retagged on its VGs
+    const before = rows(a.engine.ledger, a.clusterId);
+    a.engine.ledger.close(); // the file is lost; the nodes (the simulator) stay
+
+    // the ledger file is gone: a new one, from the management addresses alone
+    const fresh = engineOn(a.sim);
+    const { plans, warnings } = await fresh.rebuildFromNodes([{ manageHost: "mgmt1" }, { manageHost: "mgmt2" }, { manageHost: "mgmt3" }]);
+    assert.deepEqual(plans.map((p) => p.clusterId), [a.clusterId]);
+    assert.deepEqual(warnings, []);
+    const after = rows(fresh.ledger, a.clusterId);
+    // what the nodes cannot hold: a node's and a device's tags, a node's own SSH settings
+    assert.deepEqual(after.nodes, before.nodes.map((n) => ({ ...n, tags: {}, ssh: {} })));
+    assert.deepEqual(after.devices, before.devices.map((d) => ({ ...d, tags: {} })));
+    assert.deepEqual(after.volumes, before.volumes);
+    assert.deepEqual(after.bricks, before.bricks);
+    assert.deepEqual((await fresh.checkClusters()).map((r) => r.findings), [[]]);
+
+    await fresh.expandVolume(v.id, 1);
+    assert.equal(fresh.ledger.getVolume(v.id).sizeGiB, 3);
+    await fresh.deleteVolume(v.id);
+    assert.deepEqual(a.sim.volumes("mgmt1").map((x) => x.name), ["logs"]);
+    await fresh.close();
+  });
+
+  it("refuses a ledger that holds anything, a host that does not answer, and a host that is not a node this tool built; nothing is written", async function () {
+    const a = await built();
+    await assert.rejects(a.engine.rebuildFromNodes([{ manageHost: "mgmt1" }]), /is not empty .*a ledger is rebuilt from the nodes into a new file only/);
+    a.engine.ledger.close();
+    a.sim.setReachable("mgmt3", false);
+    const fresh = engineOn(a.sim);
+    await assert.rejects(fresh.rebuildFromNodes([{ manageHost: "mgmt1" }, { manageHost: "mgmt2" }, { manageHost: "mgmt3" }]), /every host must answer .*unknown is not absent.*mgmt3/);
+    a.sim.addHost("stranger", { storageHost: "10.0.0.9" });
+    await assert.rejects(fresh.rebuildFromNodes([{ manageHost: "stranger" }]), /stranger: no device tagged by pulumi-glusterfs, and no peer in its gluster pool that has one/);
+    assert.deepEqual(fresh.ledger.listClusters(), []);
+    await fresh.close();
+  });
+
+  it("a VG made before owner tags existed: check names it, --repair tags it, and then the nodes alone rebuild the ledger", async function () {
+    const a = await built();
+    const n = a.engine.ledger.listNodes(a.clusterId)[0];
+    const d = a.engine.ledger.listDevices(n.id)[0];
+    const t = { host: n.manageHost, port: 22, user: "root", sudo: false, privateKey: "k" };
+    await a.sim.run(t, script([sh`/usr/sbin/lvm vgchange -qq --deltag ${`pgfs.node=${n.id}`} --deltag ${`pgfs.cluster=${a.clusterId}`} --deltag ${`pgfs.zone=${n.zone}`} ${`vg_${d.id}`}`]));
+    const [r] = await a.engine.checkClusters();
+    assert.deepEqual(r.findings.map((f) => f.kind), ["device-identity"]);
+    assert.match(r.findings[0].message, new RegExp(`device ${d.path} \\[${d.id}\\] on ${n.manageHost}: its VG is tagged with no owner, the ledger says pgfs.node=${n.id} pgfs.cluster=${a.clusterId} pgfs.zone=${n.zone}`));
+    const { reports, done } = await a.engine.repairClusters();
+    assert.deepEqual(reports.map((x) => x.findings), [[]]);
+    assert.deepEqual(done, [`${n.manageHost}: 1 VG(s) retagged`]);
+    a.engine.ledger.close();
+    const fresh = engineOn(a.sim);
+    const { warnings } = await fresh.rebuildFromNodes([{ manageHost: "mgmt1" }, { manageHost: "mgmt2" }, { manageHost: "mgmt3" }]);
+    assert.deepEqual(warnings, []);
+    assert.equal(fresh.ledger.listDevices(n.id).length, 2);
+    await fresh.close();
+  });
+});

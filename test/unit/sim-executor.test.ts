@@ -90,7 +90,7 @@ describe("SimExecutor: the real engine against simulated storage nodes", functio
   });
 
   describe("devices", function () {
-    it("adds a device: tagged VG, and the ledger holds the size the node reports", async function () {
+    it("adds a device: a VG tagged with its device, node, cluster and zone, and the ledger holds the size the node reports", async function () {
       const { sim, engine, devices } = await simCluster({ nodes: 1, devices: 1, deviceSizeGiB: 8 });
       const d = devices[0];
       // 8 GiB disk, 128 MiB metadata area aligned to 256 KiB, 4 MiB extents: 2015 extents, like the lab's disks
@@ -99,7 +99,8 @@ describe("SimExecutor: the real engine against simulated storage nodes", functio
       assert.equal(d.extentKiB, 4096);
       const [vg] = sim.vgs("mgmt1");
       assert.equal(vg.name, `vg_${d.id}`);
-      assert.deepEqual(vg.tags, [`pgfs.device=${d.id}`]);
+      const node = engine.ledger.getNode(d.nodeId);
+      assert.deepEqual(vg.tags, [`pgfs.device=${d.id}`, `pgfs.node=${node.id}`, `pgfs.cluster=${node.clusterId}`, `pgfs.zone=${node.zone}`]);
       assert.equal(d.pvUuid, sim.disk("mgmt1", "/dev/vdb")!.pv!.uuid);
       assert.deepEqual(await engine.inspectDevice(d.id), { id: d.id, totalKiB: d.totalKiB, freeKiB: d.freeKiB, usedKiB: 0, sizeOnNodeKiB: 8 * GiB, vgFreeKiB: d.totalKiB, vgTotalKiB: d.totalKiB, vgUsedKiB: 0 });
       sim.setDisk("mgmt1", "/dev/vdb", { sizeGiB: 12 });
