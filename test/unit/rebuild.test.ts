@@ -162,8 +162,8 @@ describe("pulumi-glusterfs rebuild: a lost ledger rebuilt from the nodes alone",
     assert.deepEqual(warnings, []);
     const after = rows(fresh.ledger, a.clusterId);
     // what the nodes cannot hold: a node's and a device's tags, a node's own SSH settings
-    assert.deepEqual(after.nodes, before.nodes.map((n) => ({ ...n, tags: {}, ssh: {} })));
-    assert.deepEqual(after.devices, before.devices.map((d) => ({ ...d, tags: {} })));
+    assert.deepEqual(after.nodes, before.nodes.map((n) => ({ ...(n as object), tags: {}, ssh: {} })));
+    assert.deepEqual(after.devices, before.devices.map((d) => ({ ...(d as object), tags: {} })));
     assert.deepEqual(after.volumes, before.volumes);
     assert.deepEqual(after.bricks, before.bricks);
     assert.deepEqual((await fresh.checkClusters()).map((r) => r.findings), [[]]);
