@@ -3,7 +3,7 @@ import { Engine } from "../../provider/engine";
 import { LabDescription, LabNode } from "../../devtools/lab/description";
 import type { DeviceRow, NodeRow, VolumeRow } from "../../provider/ledger/ledger";
 import { ConflictError } from "../../provider/model";
-import { labEngine, nodeLeftovers, onNode } from "../support/engine";
+import { assertCheckClean, labEngine, nodeLeftovers, onNode } from "../support/engine";
 import { requireCleanLab } from "../support/lab";
 
 /**
@@ -26,6 +26,10 @@ describe("engine on the lab: volumes on real GlusterFS nodes", function () {
   });
   after(async function () {
     await engine?.close();
+  });
+  // the ledger and the nodes agree after every step of the story (pulumi-glusterfs check)
+  afterEach(async function () {
+    if (engine && clusterId) await assertCheckClean(engine, `after "${this.currentTest?.title}"`);
   });
 
   it("adds three nodes in three zones (peer probe, Connected)", async function () {
@@ -169,10 +173,8 @@ describe("engine on the lab: volumes on real GlusterFS nodes", function () {
     await engine.deleteVolume(arbiter.id);
     await engine.deleteVolume(disperse.id);
     for (const d of engine.ledger.listDevices()) assert.equal(d.usedKiB, 0, `device ${d.path} still has space reserved`);
-    for (const n of lab.nodes) {
-      const left = (await nodeLeftovers(n)).filter((l) => !/^(VGS|PEERS)/.test(l)); // devices and nodes go next
-      assert.deepEqual(left, [], n.name);
-    }
+    assert.deepEqual(engine.ledger.listVolumes(), []);
+    await assertCheckClean(engine); // no brick LV, thin pool, mount, fstab line or gluster volume the ledger does not have
   });
 
   it("removes the devices and the nodes (peer detach) and leaves the nodes clean", async function () {

@@ -3,7 +3,7 @@ import { parseHealInfoXml } from "../../provider/commands/parsers";
 import { Engine } from "../../provider/engine";
 import { LabDescription, LabNode } from "../../devtools/lab/description";
 import type { BrickRow, DeviceRow, NodeRow, VolumeRow } from "../../provider/ledger/ledger";
-import { labEngine, nodeLeftovers, onNode } from "../support/engine";
+import { assertCheckClean, labEngine, nodeLeftovers, onNode } from "../support/engine";
 import { requireCleanLab } from "../support/lab";
 
 /**
@@ -35,6 +35,9 @@ describe("engine on the lab: evacuating a device that holds a brick of a mounted
     lab = await requireCleanLab();
     engine = labEngine(lab);
     clusterId = engine.createCluster().id;
+  });
+  afterEach(async function () {
+    if (engine) await assertCheckClean(engine, `after "${this.currentTest?.title}"`);
   });
 
   after(async function () {
