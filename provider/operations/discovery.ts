@@ -63,12 +63,17 @@ export function poolsFromFacts(hosts: readonly HostAddress[], facts: readonly No
     ids.add(x.nodeId!);
   }
 
-  // storage hostname: as given, else as its peers name it, else as gluster's bricks name it
+  // storage hostname (an IPv4 address, as node add requires): as given, else as gluster's bricks name
+  // it (the address it was probed and its bricks created with), else the address among the names its
+  // peers know it by (gluster also learns hostnames, e.g. from reverse lookups)
   const storageHost = (x: Found): string => {
     if (x.host.storageHost) return x.host.storageHost;
     const uuid = x.facts.uuid;
-    for (const y of found) for (const p of y.facts.peers) if (uuid && p.uuid === uuid) return p.hostname;
     for (const y of found) for (const v of y.facts.volumes ?? []) for (const b of v.bricks) if (uuid && b.hostUuid === uuid) return b.host;
+    for (const y of found) for (const p of y.facts.peers) if (uuid && p.uuid === uuid) {
+      const ip = p.hostnames.find((h) => /^\d{1,3}(\.\d{1,3}){3}$/.test(h));
+      if (ip) return ip;
+    }
     warnings.push(`${label(x.host)}: no peer or brick names its storage hostname: ${x.host.manageHost} taken (give HOST=STORAGE to say otherwise)`);
     return x.host.manageHost;
   };

@@ -46,7 +46,7 @@ export type NodeFacts =
       answered: true;
       uuid: string | null;
       /** the other members of its gluster pool, as it names them */
-      peers: Array<{ uuid: string; hostname: string }>;
+      peers: Array<{ uuid: string; hostnames: string[] }>;
       pvs: PvRow[];
       vgs: VgRow[];
       lvs: LvRow[];
@@ -133,7 +133,7 @@ export function parseFacts(nodeId: string, stdout: string): NodeFacts {
     nodeId,
     answered: true,
     uuid: pool.find((p) => p.isLocal)?.uuid ?? null,
-    peers: pool.filter((p) => !p.isLocal).map((p) => ({ uuid: p.uuid, hostname: p.hostname })),
+    peers: pool.filter((p) => !p.isLocal).map((p) => ({ uuid: p.uuid, hostnames: p.hostnames })),
     pvs: parsePvsReport(need("pvs")),
     vgs: parseVgsReport(need("vgs")),
     lvs: parseLvsReport(need("lvs")),
