@@ -7,7 +7,7 @@ import { VolumeName, validate } from "../model/schemas";
 import { type Backend, type BackendVolume, usableFraction } from "./backend";
 import { requireSupported, unsupported, type VolumeCapability } from "./capabilities";
 import { bytesOf, type CapacityRange, DEFAULT_GIB, fitsRange, GIB, sizeGiBFor } from "./capacity";
-import { Code, CsiError, invalid, notFound } from "./errors";
+import { Code, codeOf, CsiError, invalid, notFound } from "./errors";
 import { type ClassConfig, glusterVolumeName, parseClassParameters, restKey, type RestTarget } from "./parameters";
 import { formatVolumeId, parseVolumeId, type VolumeRef } from "./volume-id";
 
@@ -109,7 +109,11 @@ export class ControllerService {
       const gid = await this.pickGid(backend, cfg);
       this.pendingGids.add(gid);
       try {
-        const v = await backend.create({ name, sizeGiB, clusters: cfg.clusters, durability: cfg.durability, gid, snapshotFactor: cfg.snapshotFactor, options: cfg.options });
+        const v = await backend.create({ name, sizeGiB, clusters: cfg.clusters, durability: cfg.durability, gid, snapshotFactor: cfg.snapshotFactor, options: cfg.options }).catch((e: unknown) => {
+          // CreateVolume's NOT_FOUND means a missing content source; a missing cluster is the StorageClass's mistake
+          if (codeOf(e) === Code.NOT_FOUND) throw invalid(`CreateVolume: ${(e as Error).message}: check the StorageClass's clusterid against ${backend.label}'s clusters`);
+          throw e;
+        });
         this.o.log?.(`created volume ${v.name} [${v.id}] on ${backend.label}: ${v.sizeGiB} GiB, gid ${gid}`);
         return { volume: this.volumeMessage(v, this.refOf(v, rest)) };
       } finally {

@@ -205,6 +205,7 @@ describe("CSI driver over its unix socket: Identity and Controller on the engine
         ["block", createReq("pvc-x", { caps: [blockCap()] }), status.INVALID_ARGUMENT, /block volumes are not supported/],
         ["limit below a whole GiB", createReq("pvc-x", { gib: 0.5, limitGib: 0.75 }), status.OUT_OF_RANGE, /whole GiB/],
         ["past the largest volume", createReq("pvc-x", { gib: 2 * 1024 * 1024 }), status.OUT_OF_RANGE, /more than the largest volume/],
+        ["a cluster that does not exist", createReq("pvc-x", { parameters: { clusterid: "0123456789abcdef0123456789abcdef" } }), status.INVALID_ARGUMENT, /cluster 0123456789abcdef0123456789abcdef not found: check the StorageClass's clusterid/],
         ["more than fits", createReq("pvc-x", { gib: 50 }), status.RESOURCE_EXHAUSTED, /Failed to allocate new volume/],
       ];
       for (const [what, req, code, re] of cases) {
