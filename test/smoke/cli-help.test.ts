@@ -8,12 +8,22 @@ const execFileP = promisify(execFile);
 const run = (script: string, ...args: string[]) => execFileP(process.execPath, [path.join(repoRoot(), "dist", script), ...args], { env: { ...process.env, PGFS_LAB_DIR: path.join(repoRoot(), ".no-lab-here") } });
 
 describe("command lines: --help everywhere, and exit codes scripts can trust", function () {
-  for (const cmd of ["serve", "check", "recover", "import", "export", "topology"]) {
+  for (const cmd of ["serve", "check", "recover", "import", "export", "topology", "csi"]) {
     it(`pulumi-glusterfs ${cmd} --help prints its usage and exits 0, doing nothing else`, async function () {
       const { stdout } = await run("provider/cli/main.js", cmd, "--help");
       assert.match(stdout, new RegExp(`^usage: pulumi-glusterfs\\n  ${cmd} `));
     });
   }
+
+  it("csi refuses bad flags and says which (no socket is made)", async function () {
+    await assert.rejects(run("provider/cli/main.js", "csi", "--mode", "both", "--endpoint", "unix:///nonexistent/x.sock"), (e: { code: number; stderr: string }) => {
+      assert.equal(e.code, 1);
+      assert.match(e.stderr, /mode: --mode must be controller, node or all/);
+      return true;
+    });
+    await assert.rejects(run("provider/cli/main.js", "csi", "--mode", "node"), (e: { stderr: string }) => /endpoint: --endpoint is required/.test(e.stderr));
+    await assert.rejects(run("provider/cli/main.js", "csi", "--endpoint", "tcp://127.0.0.1:1", "--mode", "controller"), (e: { stderr: string }) => /must be unix:\/\/\/path\/to\/csi.sock/.test(e.stderr));
+  });
 
   it("lab status exits non-zero when no lab is running, so `lab status || lab up` starts one", async function () {
     await assert.rejects(run("devtools/cli.js", "lab", "status"), (e: { code: number; stdout: string }) => {
