@@ -13,7 +13,7 @@ import { recover, RecoveryResult } from "./operations/recovery";
 import { repairNodes } from "./operations/repair";
 import { discoverPools, HostAddress } from "./operations/discovery";
 import * as readback from "./operations/readback";
-import { DeclaredPool, rebuildCluster, RebuildPlan } from "./operations/rebuild";
+import { DeclaredPool, isRecordedLeftover, rebuildCluster, RebuildPlan } from "./operations/rebuild";
 import * as states from "./operations/states";
 import * as topo from "./operations/membership";
 import * as vol from "./operations/volume";
@@ -296,7 +296,7 @@ export class Engine {
   nameVanishedVolume(id: string, name: string): void {
     this.ledger.immediate(() => {
       const v = this.ledger.findVolume(id);
-      if (v && v.name === id && name !== id && !this.ledger.findVolumeByName(v.clusterId, name)) this.ledger.renameVolume(id, name);
+      if (v && isRecordedLeftover(v) && name !== id && !this.ledger.findVolumeByName(v.clusterId, name)) this.ledger.renameVolume(id, name);
     });
   }
 

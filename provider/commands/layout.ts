@@ -113,6 +113,11 @@ export function pgfsTags(tags: readonly string[]): Partial<Record<TagKind, strin
   return out;
 }
 
+/** A VG owner tag (`pgfs.node=`, `pgfs.cluster=`, `pgfs.zone=`), well-formed or not. */
+export function isOwnerTag(t: string): boolean {
+  return /^pgfs\.(node|cluster|zone)=/.test(t);
+}
+
 /** The zones a VG's tags name (normally one; a retag cut off midway may leave two). */
 export function zoneTags(tags: readonly string[]): number[] {
   return tags.flatMap((t) => {

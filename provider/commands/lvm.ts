@@ -9,6 +9,7 @@ import {
   deviceMountParent,
   lvName,
   lvPath,
+  isOwnerTag,
   tag,
   zoneTag,
   thinPoolName,
@@ -87,7 +88,7 @@ export function ownerTagList(o: VgOwner): string[] {
  */
 export function vgTagOwner(deviceId: string, owner: VgOwner, dropTags: readonly string[] = [], backupLvm?: boolean): ShellLine {
   const want = ownerTagList(owner);
-  const drop = dropTags.filter((t) => !want.includes(t) && /^pgfs\.(node|cluster|zone)=[0-9a-f]+$/.test(t)).flatMap((t) => ["--deltag", t]);
+  const drop = dropTags.filter((t) => !want.includes(t) && isOwnerTag(t)).flatMap((t) => ["--deltag", t]);
   return sh`${lvm} vgchange -qq --autobackup=${yn(backupLvm)} ${drop} ${ownerTags(owner)} ${vgName(deviceId)}`;
 }
 

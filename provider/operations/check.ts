@@ -3,12 +3,12 @@
  * gluster's volumes and bricks — every difference in words an operator can act on. Reads only: the
  * same facts and the same planning as the rebuild (rebuild.ts), compared instead of applied.
  */
-import { brickMountPoint, parseBrickPath } from "../commands/layout";
+import { brickMountPoint, isOwnerTag, parseBrickPath } from "../commands/layout";
 import { ownerTagList } from "../commands/lvm";
 import type { Ledger } from "../ledger/ledger";
 import { ownerAlive } from "../ledger/owner";
 import type { OpContext } from "./context";
-import { DeclaredPool, gatherFacts, NodeFacts, planRebuild, RebuildPlan } from "./rebuild";
+import { DeclaredPool, gatherFacts, isRecordedLeftover, NodeFacts, planRebuild, RebuildPlan } from "./rebuild";
 
 export interface CheckFinding {
   /** what kind of difference (stable, for scripts) */
@@ -106,7 +106,7 @@ export function compareWithNodes(ledger: Ledger, clusterId: string, facts: NodeF
       const row = id ? ledger.findDevice(id) : undefined;
       if (!row || row.nodeId !== node.id || row.opId) continue;
       const want = ownerTagList({ nodeId: node.id, clusterId, zone: node.zone });
-      const have = vg.tags.filter((t) => /^pgfs\.(node|cluster|zone)=/.test(t));
+      const have = vg.tags.filter(isOwnerTag);
       if (want.every((t) => have.includes(t)) && have.every((t) => want.includes(t))) continue;
       out.push({
         kind: "device-identity",
@@ -136,8 +136,7 @@ export function compareWithNodes(ledger: Ledger, clusterId: string, facts: NodeF
   if (facts.some((f) => f.answered && f.volumes !== null)) {
     for (const v of ledger.listVolumes(clusterId)) {
       if (mapped.has(v.id) || busy.has(v.id) || plan.goneVolumes.includes(v.id) || plan.unresolved.some((u) => u.id === v.id)) continue;
-      // a row named by its own id is a leftover the rebuild recorded (see planRebuild): ours to remove
-      const leftover = v.name === v.id;
+      const leftover = isRecordedLeftover(v);
       out.push({
         kind: "volume-bricks-left",
         message: leftover
@@ -150,7 +149,7 @@ export function compareWithNodes(ledger: Ledger, clusterId: string, facts: NodeF
   for (const { volume, bricks } of plan.volumes) {
     const row = ledger.findVolume(volume.id);
     if (!row) {
-      if (volume.name === volume.id) {
+      if (isRecordedLeftover(volume)) {
         out.push({
           kind: "volume-leftover-bricks",
           message: `${bricks.length} brick(s) tagged for volume ${volume.id} are on the nodes, but neither gluster nor the ledger has that volume: leftovers of a volume deleted by hand or an interrupted create elsewhere; \`check --repair\` removes them`,

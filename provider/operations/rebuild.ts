@@ -146,6 +146,14 @@ export function parseFacts(nodeId: string, stdout: string): NodeFacts {
 
 const VG = /^vg_([0-9a-f]{32})$/;
 
+/**
+ * Bricks we tagged for a volume gluster does not have are recorded as a volume named by its own id
+ * (planRebuild below): such a row is a leftover, ours to remove, not an operator's volume.
+ */
+export function isRecordedLeftover(v: Pick<VolumeRow, "id" | "name">): boolean {
+  return v.name === v.id;
+}
+
 /** Pure: the rows the cluster should have, from the ledger as it is, the declared pool and each node's facts. */
 export function planRebuild(ledger: Ledger, pool: DeclaredPool, facts: NodeFacts[]): RebuildPlan {
   const warnings: string[] = [];
