@@ -6,5 +6,7 @@ export { Device } from "./device";
 export type { DeviceArgs } from "./device";
 export { Volume } from "./volume";
 export type { VolumeArgs, DurabilityArgs } from "./volume";
-export { IN_TREE_PROVISIONER, StorageClass, volumeType } from "./storage-class";
+export { IN_TREE_PROVISIONER, StorageClass, storageClassParameters, volumeType } from "./storage-class";
 export type { StorageClassArgs } from "./storage-class";
+export { CSI_DRIVER_NAME, CsiDriver, csiDriverManifests, DEFAULT_SIDECAR_IMAGES, PROVISIONER_RULES, RESIZER_RULES, LEADER_ELECTION_RULES } from "./csi-driver";
+export type { CsiDriverArgs, CsiDriverManifestArgs, CsiDriverManifests, CsiEngineArgs } from "./csi-driver";
