@@ -15,7 +15,12 @@ import { processMatches, run, sleep } from "./proc";
 
 type Log = (s: string) => void;
 
-const PORTS = { etcd: 23790, etcdPeer: 23791, apiserver: 16443, controllerManager: 16257 };
+/**
+ * Loopback ports. PGFS_KUBE_PORT_OFFSET shifts all four, so a second control plane (its own lab folder,
+ * PGFS_LAB_DIR) can run beside the lab's, e.g. to try a control-plane flag without touching a shared one.
+ */
+const PORT_OFFSET = Number(process.env.PGFS_KUBE_PORT_OFFSET ?? 0);
+const PORTS = { etcd: 23790 + PORT_OFFSET, etcdPeer: 23791 + PORT_OFFSET, apiserver: 16443 + PORT_OFFSET, controllerManager: 16257 + PORT_OFFSET };
 const COMPONENTS = ["etcd", "kube-apiserver", "kube-controller-manager"] as const;
 type Component = (typeof COMPONENTS)[number];
 
@@ -126,12 +131,14 @@ export async function controlPlaneUp(labDir: string, log: Log = console.log): Pr
     );
     // --endpoint-reconciler-type=none: with the advertise address on loopback the default reconciler
     // refuses to start; the `kubernetes` Service then has no endpoints, which nothing here uses.
+    // --allow-privileged: a CSI node plugin is privileged (mount(8), Bidirectional mount propagation);
+    // kubeadm and the distributions set it, the flag's default (false) refuses the CSI DaemonSet.
     await start(
       "kube-apiserver",
       [
         `--etcd-servers=http://127.0.0.1:${PORTS.etcd}`,
         "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", `--secure-port=${PORTS.apiserver}`,
-        "--endpoint-reconciler-type=none",
+        "--endpoint-reconciler-type=none", "--allow-privileged=true",
         `--tls-cert-file=${f("apiserver.crt")}`, `--tls-private-key-file=${f("apiserver.key")}`, `--client-ca-file=${f("ca.crt")}`,
         `--token-auth-file=${f("tokens.csv")}`, "--authorization-mode=RBAC",
         `--service-account-issuer=${server}`, `--service-account-key-file=${f("sa.pub")}`, `--service-account-signing-key-file=${f("sa.key")}`,

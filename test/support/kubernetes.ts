@@ -1,7 +1,8 @@
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import type { LabDescription } from "../../devtools/lab/description";
-import { controlPlaneUp, KubernetesDescription, kubernetesBin } from "../../devtools/lab/kubernetes";
+import { controlPlaneUp, KubernetesDescription, kubernetesBin, runningControlPlane } from "../../devtools/lab/kubernetes";
+import { repoRoot } from "../../devtools/lab/paths";
 
 let running: Promise<KubernetesDescription> | undefined;
 
@@ -20,4 +21,16 @@ export function kubectl(k: KubernetesDescription, ...args: string[]): string {
 export function kubeGet<T = Record<string, any>>(k: KubernetesDescription, kind: string, name: string, namespace?: string): T | undefined { // eslint-disable-line @typescript-eslint/no-explicit-any
   const out = kubectl(k, "get", kind, name, ...(namespace ? ["-n", namespace] : []), "-o", "json", "--ignore-not-found");
   return out.trim() ? (JSON.parse(out) as T) : undefined;
+}
+
+/**
+ * The lab's Kubernetes control plane when it is already running, without the lab's VMs: for suites that
+ * only need an API server. The lab folder is PGFS_LAB_DIR, else `<repo>/.lab` (as `lab up` writes it).
+ * Never starts or restarts anything (others may be using it): not running is an error naming the command.
+ */
+export function runningKubernetes(): KubernetesDescription {
+  const labDir = process.env.PGFS_LAB_DIR ?? path.join(repoRoot(), ".lab");
+  const k = runningControlPlane(labDir);
+  if (!k) throw new Error(`no Kubernetes control plane is running for the lab at ${labDir}: start it with \`bash scripts/lab.sh up --kubernetes\` (or point PGFS_LAB_DIR at a lab whose control plane runs)`);
+  return k;
 }
