@@ -14,6 +14,7 @@ phase build-heketi bash scripts/build-heketi.sh
 phase build-contract bash scripts/build-contract.sh
 phase fetch-csi-spec bash scripts/fetch-csi-spec.sh
 phase build-csi-sanity bash scripts/build-csi-sanity.sh
+phase build-csi-provisioner-standin bash scripts/build-csi-provisioner-standin.sh
 phase build-kubernetes bash scripts/build-kubernetes.sh
 phase build-pulumi-kubernetes bash scripts/build-pulumi-kubernetes.sh
 phase compile node node_modules/typescript/bin/tsc -p tsconfig.json
