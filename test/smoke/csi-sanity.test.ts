@@ -1,37 +1,16 @@
 import * as assert from "node:assert/strict";
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { repoRoot } from "../../devtools/lab/paths";
 import { csiClient } from "../support/csi";
-import { toolsDir } from "../support/heketi-server";
-
-/** csi-sanity from scripts/build-csi-sanity.sh */
-function csiSanityBin(): string {
-  const p = path.join(toolsDir(), `csi-sanity-${process.env.PGFS_CSI_TEST_VERSION ?? "v5.6.0"}`, "bin", "csi-sanity");
-  if (!fs.existsSync(p)) throw new Error("csi-sanity is not built: run `bash scripts/build-csi-sanity.sh`");
-  return p;
-}
+import { MUST_PASS, runCsiSanity } from "../support/csi-sanity";
 
 /** Three simulated nodes with one 500 GiB disk each (the simulator's default size). */
 const TOPOLOGY = {
   clusters: [{ nodes: [1, 2, 3].map((i) => ({ node: { hostnames: { manage: [`node${i}.example.com`], storage: [`10.0.0.${i}`] }, zone: i }, devices: ["/dev/vdb"] })) }],
 };
-
-interface Case { name: string; status: string; message: string }
-
-/** The test cases of ginkgo's JUnit report: name, status (passed, skipped, failed, pending...), skip or failure message. */
-function readJunit(file: string): Case[] {
-  const xml = fs.readFileSync(file, "utf8");
-  const unxml = (s: string) => s.replace(/&#34;|&quot;/g, '"').replace(/&#39;|&apos;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
-  const out: Case[] = [];
-  for (const m of xml.matchAll(/<testcase name="([^"]*)"[^>]*status="([^"]*)"[^>]*>([\s\S]*?)<\/testcase>/g)) {
-    const msg = /<(?:skipped|failure|error) message="([^"]*)"/.exec(m[3]);
-    out.push({ name: unxml(m[1]), status: m[2], message: msg ? unxml(msg[1]) : "" });
-  }
-  return out;
-}
 
 /**
  * csi-sanity against `pulumi-glusterfs csi --mode all` with the engine on simulated nodes (`--executor
@@ -73,42 +52,17 @@ describe("csi-sanity v5.6.0 against the CSI driver (engine on simulated nodes, f
   });
 
   it("passes every test that applies, and leaves no volume behind", async function () {
-    const junit = path.join(dir, "junit.xml");
-    const t0 = Date.now();
-    const run = await new Promise<{ code: number; out: string }>((resolve) => {
-      execFile(csiSanityBin(), [
-        `--csi.endpoint=unix://${dir}/csi.sock`,
-        // csi-sanity makes these itself (they must not exist) and removes them
-        `--csi.mountdir=${dir}/mount`, `--csi.stagingdir=${dir}/staging`,
-        // 1 GiB volumes (the default is 10 GiB): whole GiB sizes, and ExpandVolume "should work" checks 1 GiB + 1 GiB
-        `--csi.testvolumesize=${1024 ** 3}`,
-        `--ginkgo.junit-report=${junit}`, "--ginkgo.no-color",
-      ], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderrOut) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderrOut}` }));
-    });
-    const cases = readJunit(junit);
-    const by = (s: string) => cases.filter((c) => c.status === s);
-    const passed = by("passed");
-    const skipped = by("skipped");
-    const failed = cases.filter((c) => !["passed", "skipped", "pending"].includes(c.status));
-    const reasons = new Map<string, number>();
-    for (const c of skipped) reasons.set(c.message, (reasons.get(c.message) ?? 0) + 1);
-    console.log(`      csi-sanity: ${passed.length} passed, ${failed.length} failed, ${skipped.length} skipped, ${by("pending").length} pending (${Date.now() - t0} ms)`);
-    for (const [why, n] of [...reasons].sort()) console.log(`        skipped ×${n}: ${why.replace(/^skipped - /, "")}`);
-    for (const c of failed) console.log(`        FAILED: ${c.name}: ${c.message}`);
+    const run = await runCsiSanity(dir, [
+      `--csi.endpoint=unix://${dir}/csi.sock`,
+      // csi-sanity makes these itself (they must not exist) and removes them
+      `--csi.mountdir=${dir}/mount`, `--csi.stagingdir=${dir}/staging`,
+      // 1 GiB volumes (the default is 10 GiB): whole GiB sizes, and ExpandVolume "should work" checks 1 GiB + 1 GiB
+      `--csi.testvolumesize=${1024 ** 3}`,
+    ]);
+    const { passed, failed } = run;
     assert.deepEqual(failed.map((c) => c.name), [], `csi-sanity failures:\n${run.out.slice(-8000)}`);
     assert.equal(run.code, 0, run.out.slice(-4000));
-    // the tests the driver's features answer to
-    for (const name of [
-      "CreateVolume should fail when requesting to create a volume with already existing name and different capacity",
-      "CreateVolume should not fail when creating volume with maximum-length name",
-      "ExpandVolume [Controller Server] should work",
-      "ListVolumes should fail when an invalid starting_token is passed",
-      "GetCapacity should return capacity (no optional values added)",
-      "NodeUnpublishVolume should remove target path",
-      "NodeGetVolumeStats should fail when volume does not exist on the specified path",
-      "with single node multi writer capability should fail when volume with single node single writer access mode is already mounted at a different target path",
-      "Node Service should work",
-    ]) {
+    for (const name of MUST_PASS) {
       assert.ok(passed.some((c) => c.name.includes(name)), `'${name}' passed (passed: ${passed.map((c) => c.name).join("; ")})`);
     }
     // csi-sanity deletes what it made: nothing is left in the engine

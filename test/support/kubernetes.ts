@@ -1,5 +1,6 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import * as path from "node:path";
+import { promisify } from "node:util";
 import type { LabDescription } from "../../devtools/lab/description";
 import { controlPlaneUp, KubernetesDescription, kubernetesBin, runningControlPlane } from "../../devtools/lab/kubernetes";
 import { repoRoot } from "../../devtools/lab/paths";
@@ -21,6 +22,33 @@ export function kubectl(k: KubernetesDescription, ...args: string[]): string {
 export function kubeGet<T = Record<string, any>>(k: KubernetesDescription, kind: string, name: string, namespace?: string): T | undefined { // eslint-disable-line @typescript-eslint/no-explicit-any
   const out = kubectl(k, "get", kind, name, ...(namespace ? ["-n", namespace] : []), "-o", "json", "--ignore-not-found");
   return out.trim() ? (JSON.parse(out) as T) : undefined;
+}
+
+/**
+ * kubectl without blocking the event loop: for tests whose process also serves what Kubernetes calls
+ * (a CSI driver answering a provisioner), which execFileSync would stall. `input` goes to its stdin.
+ */
+export async function kubectlAsync(k: KubernetesDescription, args: string[], input?: string): Promise<string> {
+  const run = promisify(execFile)(path.join(kubernetesBin().dir, "kubectl"), ["--kubeconfig", k.kubeconfig, ...args], { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
+  if (input !== undefined) run.child.stdin?.end(input);
+  return (await run).stdout;
+}
+
+/** kubeGet without blocking the event loop. */
+export async function kubeGetAsync<T = Record<string, any>>(k: KubernetesDescription, kind: string, name: string, namespace?: string): Promise<T | undefined> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const out = await kubectlAsync(k, ["get", kind, name, ...(namespace ? ["-n", namespace] : []), "-o", "json", "--ignore-not-found"]);
+  return out.trim() ? (JSON.parse(out) as T) : undefined;
+}
+
+/** Poll `f` every half second until it returns a value that is not undefined; fail naming `what` (and the last state `describe` gives) after `ms`. */
+export async function waitFor<T>(what: string, f: () => Promise<T | undefined>, ms: number, describe?: () => Promise<string>): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out after ${ms / 1000} s waiting for ${what}${describe ? `:\n${await describe().catch((e) => String(e))}` : ""}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 /**
