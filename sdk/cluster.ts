@@ -75,7 +75,7 @@ export class GlusterCluster extends pulumi.dynamic.Resource {
     super(
       clusterProvider,
       name,
-      { connection, name: args.name, file: args.file, block: args.block, clusterId: undefined, ledgerPath: undefined, restUrl: undefined },
+      { connection, name: args.name, file: args.file, block: args.block, adopt: args.adopt, clusterId: undefined, ledgerPath: undefined, restUrl: undefined },
       { ...opts, additionalSecretOutputs: ["connection"] },
       "glusterfs",
       "GlusterCluster",

@@ -34,6 +34,7 @@ export class Device extends pulumi.dynamic.Resource {
         path: args.path,
         destroyData: args.destroyData,
         tags: args.tags,
+        adopt: args.adopt,
         pool: args.node.cluster.poolInput(false),
         deviceId: undefined,
         totalKiB: undefined,

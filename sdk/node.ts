@@ -34,6 +34,7 @@ export class Node extends pulumi.dynamic.Resource {
         zone: args.zone,
         tags: args.tags,
         ssh: args.ssh,
+        adopt: args.adopt,
         pool: args.cluster.poolInput(false),
         nodeId: undefined,
         state: undefined,

@@ -53,6 +53,7 @@ export class Volume extends pulumi.dynamic.Resource {
         gid: args.gid,
         snapshotFactor: args.snapshotFactor,
         options,
+        adopt: args.adopt,
         pool: args.cluster.poolInput(true),
         volumeId: undefined,
         mountDevice: undefined,

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { EXPORT_USAGE, exportCommand, IMPORT_USAGE, importCommand, TOPOLOGY_USAGE, topologyCommand } from "./heketi-commands";
+import { adoptCommand, ADOPT_USAGE } from "./adopt";
 import { checkCommand, CHECK_USAGE } from "./check";
 import { csiCommand, CSI_USAGE } from "./csi";
 import { recoverCommand, RECOVER_USAGE } from "./recover";
@@ -15,6 +16,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; usage
   rebuild: { run: rebuildCommand, usage: REBUILD_USAGE },
   import: { run: importCommand, usage: IMPORT_USAGE },
   export: { run: exportCommand, usage: EXPORT_USAGE },
+  adopt: { run: adoptCommand, usage: ADOPT_USAGE },
   topology: { run: topologyCommand, usage: TOPOLOGY_USAGE },
   csi: { run: csiCommand, usage: CSI_USAGE },
 };

@@ -18,6 +18,8 @@ export interface ReadResult {
 /** One resource kind. Inputs arrive validated (the kind's schema for this backend); `props` are the state's outputs. */
 export interface ResourceOps<I> {
   create(inputs: I): Promise<{ id: string; outs: Props }>;
+  /** create for `adopt: id`: the resource is there and matches the inputs (else it throws); nothing on the nodes changes. */
+  adopt(id: string, inputs: I): Promise<{ id: string; outs: Props }>;
   /** undefined: the resource is gone (refresh drops it from the state). */
   read(id: string, props: Props): Promise<ReadResult | undefined>;
   update(id: string, olds: Props, news: I): Promise<Props>;

@@ -12,6 +12,7 @@ import type { EngineClusterInputs } from "../resources/cluster";
 import { backendOf, type EngineConnection, EngineConnectionSchema } from "../resources/connection";
 import type { EngineDeviceInputs } from "../resources/device";
 import { node as nodeResource, type EngineNodeInputs } from "../resources/node";
+import { assertAdoptable, sortedOptions } from "../resources/adoption";
 import { PoolSchema } from "../resources/pool";
 import type { Props } from "../resources/resource";
 import { volume as volumeResource, type EngineVolumeInputs } from "../resources/volume";
@@ -171,6 +172,13 @@ function backend(engine: Engine): StorageBackend<EngineClusterInputs, EngineNode
         truth.learned(c.id);
         return { id: c.id, outs: { ...i, ledgerPath: i.connection.ledgerPath, clusterId: c.id } };
       },
+      /** A cluster is its nodes: its row is recorded under the given id (Heketi's, so StorageClasses keep theirs); the nodes are checked as they are adopted. */
+      async adopt(id, i) {
+        const c = engine.ledger.findCluster(id);
+        if (c) assertAdoptable("cluster", id, [{ input: "file", live: c.file, declared: i.file }, { input: "block", live: c.block, declared: i.block }]);
+        else knowCluster(id, i);
+        return { id, outs: { ...i, ledgerPath: i.connection.ledgerPath, clusterId: id } };
+      },
       async read(id, p) {
         const c = engine.ledger.findCluster(id);
         // not in this checkout's ledger: the cluster lives as long as its nodes do, and they are read with them
@@ -198,6 +206,19 @@ function backend(engine: Engine): StorageBackend<EngineClusterInputs, EngineNode
         truth.learned(i.clusterId, n.id);
         return { id: n.id, outs: { ...i, nodeId: n.id, state: n.state } };
       },
+      /** The node answers, glusterd runs, and the rest of the pool sees it: then its rows are what the node holds (the rebuild). */
+      async adopt(id, i) {
+        knowCluster(i.clusterId, {});
+        const pool = poolOf(i, { id, props: i }) ?? { clusterId: i.clusterId, nodes: [] };
+        if (!pool.nodes.some((n) => n.nodeId === id)) pool.nodes.push({ nodeId: id, manageHostname: i.manageHostname, storageHostname: i.storageHostname, zone: i.zone, tags: i.tags, ssh: i.ssh });
+        await truth.sync(pool);
+        const row = engine.ledger.findNode(id);
+        if (!row || row.clusterId !== i.clusterId) throw new Error(`cannot adopt node ${id} (${i.manageHostname}): the ledger has it in cluster ${row?.clusterId ?? "(none)"}, not ${i.clusterId}; nothing was changed`);
+        const live = await engine.inspectNode(id);
+        if (!live?.glusterdUp) throw new Error(`cannot adopt node ${i.manageHostname}: glusterd does not answer there (\`gluster pool list\` failed over SSH); start it, or check SSH from this machine, and run again; nothing was changed`);
+        if (live.connectedInPool === false) throw new Error(`cannot adopt node ${i.manageHostname}: the other nodes of the pool do not see ${i.storageHostname} as a connected peer; is it in this trusted pool (\`gluster pool list\` on a member)? Nothing was changed`);
+        return { id, outs: { ...i, nodeId: id, state: live.state } };
+      },
       async read(id, p) {
         await sync(poolOf(p, { id, props: p }));
         const live = await engine.inspectNode(id);
@@ -222,6 +243,22 @@ function backend(engine: Engine): StorageBackend<EngineClusterInputs, EngineNode
         await sync(poolOf(i));
         const d = await engine.addDevice({ nodeId: i.nodeId, path: i.path, destroyData: i.destroyData, tags: i.tags });
         return { id: d.id, outs: { ...i, deviceId: d.id, totalKiB: d.totalKiB, freeKiB: d.freeKiB, usedKiB: d.usedKiB } };
+      },
+      /** Its volume group (Heketi's layout, `vg_<id>`) is on the node, on the declared disk. */
+      async adopt(id, i) {
+        await sync(poolOf(i));
+        const d = engine.ledger.findDevice(id);
+        const node = engine.ledger.findNode(i.nodeId);
+        if (!d || d.nodeId !== i.nodeId) {
+          throw new Error(
+            `cannot adopt device ${id} (${i.path}): ${node ? node.manageHost : `node ${i.nodeId}`} has no volume group vg_${id}` +
+              `${d ? ` (it is on node ${d.nodeId})` : ""}. A device is adopted in Heketi's layout only (vg_<device id> on the disk); check the id (\`vgs\` on the node); nothing was changed`,
+          );
+        }
+        assertAdoptable("device", id, [{ input: "path", live: d.path, declared: i.path }]);
+        engine.setDeviceTags(id, i.tags);
+        const live = await engine.inspectDevice(id);
+        return { id, outs: { ...i, deviceId: id, totalKiB: live?.totalKiB ?? d.totalKiB, freeKiB: live?.freeKiB ?? d.freeKiB, usedKiB: live?.usedKiB ?? d.usedKiB } };
       },
       async read(id, p) {
         const pool = poolOf(p);
@@ -252,6 +289,31 @@ function backend(engine: Engine): StorageBackend<EngineClusterInputs, EngineNode
         await engine.forgetVanishedVolume(i.clusterId, i.name);
         const v = await engine.createVolume({ name: i.name, sizeGiB: i.sizeGiB, clusters: [i.clusterId], durability: i.durability, gid: i.gid, snapshotFactor: i.snapshotFactor, options: i.options });
         return { id: v.id, outs: volumeOuts(engine, i, v.id) };
+      },
+      /** Gluster has it (`user.heketi.id` = the id, bricks in Heketi's layout on declared devices) as the program declares it. */
+      async adopt(id, i) {
+        const pool = poolOf(i);
+        await sync(pool);
+        const v = engine.ledger.findVolume(id);
+        if (!v) {
+          truth.assertAbsent(pool?.clusterId, "volume", id);
+          throw new Error(
+            `cannot adopt volume ${i.name} (${id}): gluster on the declared nodes has no volume whose user.heketi.id is ${id}. ` +
+              "Only volumes Heketi or pulumi-glusterfs made can be adopted (their bricks in Heketi's layout on declared devices); check `gluster volume info` and the program's nodes; nothing was changed",
+          );
+        }
+        const live = await engine.inspectVolume(id);
+        if (!live?.existsInGluster) throw new Error(`cannot adopt volume ${i.name} (${id}): it is gone from gluster; nothing was changed`);
+        assertAdoptable("volume", id, [
+          { input: "clusterId", live: v.clusterId, declared: i.clusterId },
+          { input: "name", live: v.name, declared: i.name },
+          { input: "sizeGiB", live: v.sizeGiB, declared: i.sizeGiB },
+          { input: "durability", live: v.durability, declared: i.durability },
+          { input: "gid", live: v.gid, declared: i.gid },
+          { input: "snapshotFactor", live: v.snapshotFactor, declared: i.snapshotFactor },
+          { input: "options", live: sortedOptions(v.options), declared: sortedOptions(i.options) },
+        ]);
+        return { id, outs: { ...volumeOuts(engine, i, id), status: live.status ?? "Started" } };
       },
       async read(id, p) {
         const pool = poolOf(p);

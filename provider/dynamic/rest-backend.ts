@@ -11,6 +11,7 @@ import { device as deviceResource, type RestDeviceInputs } from "../resources/de
 import { node as nodeResource, type RestNodeInputs } from "../resources/node";
 import type { Props } from "../resources/resource";
 import { volume as volumeResource, type RestVolumeInputs } from "../resources/volume";
+import { assertAdoptable } from "../resources/adoption";
 import type { BackendModule, StorageBackend } from "./backend";
 
 const clients = new Map<string, HeketiClient>();
@@ -74,6 +75,14 @@ export function volumeRequest(i: RestVolumeInputs): VolumeCreateRequest {
   };
 }
 
+/** A volume's durability as Heketi reports it, reduced to what tells two apart. */
+function restDurability(v: Pick<VolumeInfo, "durability">): string {
+  const d = v.durability;
+  if (d.type === "replicate") return `replicate ${d.replicate.replica ?? 3}`;
+  if (d.type === "disperse") return `disperse ${d.disperse.data}+${d.disperse.redundancy}`;
+  return "none";
+}
+
 function volumeOuts(i: Props, v: VolumeInfo): Props {
   const g = v.mount.glusterfs;
   return {
@@ -96,6 +105,11 @@ function backend(c: RestConnection): StorageBackend<RestClusterInputs, RestNodeI
       async create(i) {
         const cl = await api.createCluster({ file: i.file, block: i.block });
         return { id: cl.id, outs: { ...i, clusterId: cl.id, restUrl: i.connection.rest.url } };
+      },
+      async adopt(id, i) {
+        const cl = await mustExist(c, "cluster", id, api.clusterInfo(id));
+        assertAdoptable("cluster", id, [{ input: "file", live: cl.file, declared: i.file }, { input: "block", live: cl.block, declared: i.block }]);
+        return { id, outs: { ...i, clusterId: id, restUrl: i.connection.rest.url } };
       },
       async read(id, p) {
         const cl = await unlessGone(api.clusterInfo(id));
@@ -121,6 +135,17 @@ function backend(c: RestConnection): StorageBackend<RestClusterInputs, RestNodeI
       async create(i) {
         const n = await api.addNode({ cluster: i.clusterId, zone: i.zone, hostnames: { manage: [i.manageHostname], storage: [i.storageHostname] }, tags: i.tags });
         return { id: n.id, outs: { ...i, nodeId: n.id, state: n.state } };
+      },
+      async adopt(id, i) {
+        const n = await mustExist(c, "node", id, api.nodeInfo(id));
+        assertAdoptable("node", id, [
+          { input: "clusterId", live: n.cluster, declared: i.clusterId },
+          { input: "manageHostname", live: n.hostnames.manage[0], declared: i.manageHostname },
+          { input: "storageHostname", live: n.hostnames.storage[0], declared: i.storageHostname },
+          { input: "zone", live: n.zone, declared: i.zone },
+          { input: "tags", live: sortedTags(n.tags), declared: sortedTags(i.tags) },
+        ]);
+        return { id, outs: { ...i, nodeId: id, state: n.state } };
       },
       async read(id, p) {
         const n = await unlessGone(api.nodeInfo(id));
@@ -153,6 +178,16 @@ function backend(c: RestConnection): StorageBackend<RestClusterInputs, RestNodeI
       async create(i) {
         const d = await api.addDevice({ node: i.nodeId, name: i.path, tags: i.tags, destroydata: i.destroyData });
         return { id: d.id, outs: { ...i, deviceId: d.id, totalKiB: d.storage.total, freeKiB: d.storage.free, usedKiB: d.storage.used, state: d.state } };
+      },
+      async adopt(id, i) {
+        const d = await mustExist(c, "device", id, api.deviceInfo(id));
+        const node = (await api.nodeInfo(i.nodeId)).devices.some((x) => x.id === id) ? i.nodeId : "another node";
+        assertAdoptable("device", id, [
+          { input: "nodeId", live: node, declared: i.nodeId },
+          { input: "path", live: d.name, declared: i.path },
+          { input: "tags", live: sortedTags(d.tags), declared: sortedTags(i.tags) },
+        ]);
+        return { id, outs: { ...i, deviceId: id, totalKiB: d.storage.total, freeKiB: d.storage.free, usedKiB: d.storage.used, state: d.state } };
       },
       async read(id, p) {
         const d = await unlessGone(api.deviceInfo(id));
@@ -191,6 +226,22 @@ function backend(c: RestConnection): StorageBackend<RestClusterInputs, RestNodeI
       async create(i) {
         const v = await api.createVolume(volumeRequest(i));
         return { id: v.id, outs: volumeOuts(i, v) };
+      },
+      /** What Heketi reports of it: name, size, durability, gid, snapshot factor and the create-time options. */
+      async adopt(id, i) {
+        const v = await mustExist(c, "volume", id, api.volumeInfo(id));
+        const want = volumeRequest(i);
+        const liveOptions = [...(v.glustervolumeoptions ?? [])].filter((o) => !o.startsWith("user.heketi.id")).sort();
+        assertAdoptable("volume", id, [
+          { input: "clusterId", live: v.cluster, declared: i.clusterId },
+          { input: "name", live: v.name, declared: i.name },
+          { input: "sizeGiB", live: v.size, declared: i.sizeGiB },
+          { input: "durability", live: restDurability(v), declared: restDurability({ durability: { type: want.durability?.type, replicate: want.durability?.replicate ?? {}, disperse: want.durability?.disperse ?? {} } }) },
+          { input: "gid", live: v.gid ?? 0, declared: i.gid },
+          { input: "snapshotFactor", live: v.snapshot.enable ? v.snapshot.factor : 1, declared: i.snapshotFactor },
+          { input: "options", live: liveOptions, declared: [...(want.glustervolumeoptions ?? [])].sort() },
+        ]);
+        return { id, outs: volumeOuts(i, v) };
       },
       async read(id, p) {
         const v = await unlessGone(api.volumeInfo(id));

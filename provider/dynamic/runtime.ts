@@ -127,7 +127,8 @@ function provider(kind: ResourceKind): Dyn {
       const p = strip(inputs);
       const i = inputSchema(kind, p.connection).parse(p);
       const b = await backendFor(i.connection, { kind, values: i, exists: false });
-      return b[kind].create(i);
+      const adopt = (i as { adopt?: string }).adopt;
+      return adopt ? b[kind].adopt(adopt, i) : b[kind].create(i);
     },
     async read(id, props) {
       const p = props as Props;

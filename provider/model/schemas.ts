@@ -9,6 +9,15 @@ import { ValidationError } from "./errors";
 export const Id = z.string().regex(/^[0-9a-f]{32}$/, "must be a 32-character lowercase hex id");
 
 /**
+ * `adopt`: the id of one that already runs (built by Heketi, or by this project from another state), taken
+ * under management at create instead of making a new one; `create` checks that it is there and matches
+ * the inputs, and changes nothing on the nodes. Pulumi's own `import` option does not work for dynamic
+ * providers (pulumi/pulumi#3550), so this is an input. It only acts at create: a later change, or
+ * removing it, is not a change of the resource.
+ */
+export const AdoptId = Id.optional();
+
+/**
  * The longest volume name GlusterFS 10 takes with Heketi's brick paths: glusterd names each brick's
  * volfile `<volume>.<storage host>.<brick path>.vol` and refuses it past the file-name limit. Measured on
  * the lab with a Heketi brick path (`/var/lib/heketi/mounts/vg_<id>/brick_<id>/brick`) on a 10-character

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { VolumeName } from "../model/schemas";
+import { AdoptId, VolumeName } from "../model/schemas";
 import { EngineConnectionSchema, RestConnectionSchema } from "./connection";
 import type { Resource } from "./resource";
 
@@ -11,6 +11,8 @@ const engine = z.object({
   file: z.boolean().default(true),
   /** Allow block-hosting volumes (default false). */
   block: z.boolean().default(false),
+  /** The id of an existing cluster (e.g. Heketi's) to take under management: its nodes, devices and volumes adopt theirs (see AdoptId). */
+  adopt: AdoptId,
 });
 
 const rest = engine.extend({

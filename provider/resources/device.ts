@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DevicePath, Id, Tags } from "../model/schemas";
+import { AdoptId, DevicePath, Id, Tags } from "../model/schemas";
 import { EngineConnectionSchema, RestConnectionSchema } from "./connection";
 import { PoolSchema } from "./pool";
 import { HANDED_DOWN, type Resource } from "./resource";
@@ -12,6 +12,8 @@ const engine = z.object({
   /** Wipe existing signatures (wipefs --all) before pvcreate. Default false: a device holding data is refused. */
   destroyData: z.boolean().default(false),
   tags: Tags,
+  /** The id of an existing one to take under management instead of creating one (see AdoptId). */
+  adopt: AdoptId,
   pool: PoolSchema.optional(),
 });
 

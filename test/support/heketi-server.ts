@@ -42,17 +42,20 @@ export async function freePort(): Promise<number> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Start `heketi --config=test/fixtures/heketi-mock.json` (mock executor, JWT auth) on a free port with a
- * fresh database; resolves once GET /hello answers.
+ * Start `heketi` with test/fixtures/heketi-mock.json (mock executor, JWT auth; `glusterfs` overrides its
+ * executor settings) on a free port with a fresh database (or `dbPath`); resolves once GET /hello answers.
  */
-export async function startHeketi(): Promise<HeketiServer> {
-  const config = path.join(repoRoot(), "test", "fixtures", "heketi-mock.json");
-  const jwt = (JSON.parse(fs.readFileSync(config, "utf8")) as { jwt: { admin: { key: string }; user: { key: string } } }).jwt;
+export async function startHeketi(o: { glusterfs?: Record<string, unknown>; dbPath?: string } = {}): Promise<HeketiServer> {
+  const fixture = JSON.parse(fs.readFileSync(path.join(repoRoot(), "test", "fixtures", "heketi-mock.json"), "utf8")) as { jwt: { admin: { key: string }; user: { key: string } }; glusterfs: Record<string, unknown> };
+  const jwt = fixture.jwt;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-heketi-"));
+  // the fixture, or the fixture with other glusterfs settings (e.g. the ssh executor on the lab)
+  const config = path.join(dir, "heketi.json");
+  fs.writeFileSync(config, JSON.stringify({ ...fixture, glusterfs: { ...fixture.glusterfs, ...(o.glusterfs ?? {}) } }, null, 2));
   const logPath = path.join(dir, "heketi.log");
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const env: NodeJS.ProcessEnv = { ...process.env, HEKETI_HTTP_PORT: String(port), HEKETI_DB_PATH: path.join(dir, "heketi.db") };
+  const env: NodeJS.ProcessEnv = { ...process.env, HEKETI_HTTP_PORT: String(port), HEKETI_DB_PATH: o.dbPath ?? path.join(dir, "heketi.db") };
   delete env.HEKETI_ADMIN_KEY; // the keys are the fixture's
   delete env.HEKETI_USER_KEY;
   const log = fs.openSync(logPath, "a");

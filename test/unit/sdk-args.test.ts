@@ -13,7 +13,7 @@ import type { Node } from "../../sdk/node";
 type I<T> = pulumi.Input<T>;
 interface WrittenSshDefaults { user?: I<string>; port?: I<number>; sudo?: I<boolean>; privateKey?: I<string>; privateKeyPath?: I<string>; knownHostsPath?: I<string> }
 interface WrittenRestServer { url: I<string>; user?: I<"admin">; key: I<string>; pollIntervalMs?: I<number> }
-interface WrittenClusterCommon { file?: I<boolean>; block?: I<boolean> }
+interface WrittenClusterCommon { file?: I<boolean>; block?: I<boolean>; adopt?: I<string> }
 interface WrittenEngineCluster extends WrittenClusterCommon { ssh: I<WrittenSshDefaults>; ledgerPath?: I<string>; name?: I<string>; rest?: undefined }
 interface WrittenRestCluster extends WrittenClusterCommon { rest: I<WrittenRestServer>; ssh?: undefined; ledgerPath?: undefined; name?: undefined }
 type WrittenDurability = { type: "none" } | { type: "replicate"; replica?: number; arbiter?: boolean } | { type: "disperse"; data: number; redundancy: number };
@@ -24,8 +24,9 @@ interface WrittenNode {
   zone: I<number>;
   tags?: I<Record<string, I<string>>>;
   ssh?: I<{ user?: I<string>; port?: I<number>; sudo?: I<boolean>; hostKeyFingerprint?: I<string> }>;
+  adopt?: I<string>;
 }
-interface WrittenDevice { node: Node; path: I<string>; destroyData?: I<boolean>; tags?: I<Record<string, I<string>>> }
+interface WrittenDevice { node: Node; path: I<string>; destroyData?: I<boolean>; tags?: I<Record<string, I<string>>>; adopt?: I<string> }
 interface WrittenVolume {
   cluster: GlusterCluster;
   name?: I<string>;
@@ -34,6 +35,7 @@ interface WrittenVolume {
   gid?: I<number>;
   snapshotFactor?: I<number>;
   options?: I<Record<string, I<string>>>;
+  adopt?: I<string>;
 }
 
 type Takes<Derived, Written> = [Written] extends [Derived] ? true : false;

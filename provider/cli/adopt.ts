@@ -1,0 +1,88 @@
+/**
+ * `pulumi-glusterfs adopt`: the Pulumi program for a cluster that already runs, from a Heketi export
+ * (`heketi db export`) or from a ledger (`rebuild` writes one from the nodes alone, `serve` runs on one).
+ * Nothing runs on the nodes and nothing is written to the ledger: this only reads rows and writes a program.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { adoptionProgram, type AdoptedCluster } from "../adoption/program";
+import { parseVolumeInfoXml } from "../commands/parsers/gluster";
+import { Engine } from "../engine";
+import { importDump } from "../heketi/dump";
+import { Ledger } from "../ledger/ledger";
+
+export const ADOPT_USAGE = `  adopt (--heketi-json F [--gluster-volume-info XML] | --ledger L) [--cluster ID] [--out FILE]
+                          write the Pulumi program (index.ts) that adopts a running cluster: its nodes, devices
+                          and volumes by id, as they are (to FILE, default stdout); the ids go to stderr
+`;
+
+function clusterOf(ledger: Ledger, wanted: string | undefined): AdoptedCluster {
+  const clusters = ledger.listClusters();
+  if (!clusters.length) throw new Error(`${ledger.file} holds no cluster: nothing to adopt`);
+  const c = wanted ? clusters.find((x) => x.id === wanted) : clusters.length === 1 ? clusters[0] : undefined;
+  if (!c) {
+    throw new Error(
+      wanted
+        ? `no cluster ${wanted} in ${ledger.file} (it has ${clusters.map((x) => x.id).join(", ")})`
+        : `${ledger.file} holds ${clusters.length} clusters (${clusters.map((x) => x.id).join(", ")}): one stack per cluster, so name one with --cluster ID`,
+    );
+  }
+  const busy = ledger.listVolumes(c.id).filter((v) => v.opId || v.state !== "online");
+  if (busy.length) throw new Error(`volume(s) ${busy.map((v) => v.name).join(", ")} of cluster ${c.id} are under an operation (or not online): let it finish (\`pulumi-glusterfs recover\`), then adopt`);
+  return {
+    id: c.id,
+    file: c.file,
+    block: c.block,
+    nodes: ledger.listNodes(c.id).map((node) => ({ node, devices: ledger.listDevices(node.id) })),
+    volumes: ledger.listVolumes(c.id),
+  };
+}
+
+export async function adoptCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { "heketi-json": { type: "string" }, "gluster-volume-info": { type: "string" }, ledger: { type: "string" }, cluster: { type: "string" }, out: { type: "string" } }, strict: true });
+  if (!values["heketi-json"] === !values.ledger) throw new Error(`adopt reads one source: ${ADOPT_USAGE.trim()}`);
+  let tmp: string | undefined;
+  let ledger: Ledger;
+  let source: string;
+  if (values["heketi-json"]) {
+    const file = values["heketi-json"];
+    if (!fs.existsSync(file)) throw new Error(`no Heketi export at ${file} (make one with \`heketi db export --dbfile heketi.db --jsonfile ${file}\`)`);
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-adopt-"));
+    const engine = new Engine({ ledgerPath: path.join(tmp, "ledger.db") });
+    try {
+      const report = importDump(engine, fs.readFileSync(file, "utf8"), {
+        pending: "refuse",
+        glusterVolumes: values["gluster-volume-info"] ? parseVolumeInfoXml(fs.readFileSync(values["gluster-volume-info"], "utf8")) : undefined,
+      });
+      for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
+    } finally {
+      await engine.close();
+    }
+    ledger = new Ledger(path.join(tmp, "ledger.db"));
+    source = `the Heketi export ${path.basename(file)}`;
+  } else {
+    const file = values.ledger!;
+    if (!fs.existsSync(file)) throw new Error(`no ledger at ${file} (\`pulumi-glusterfs rebuild --ledger ${file} --node HOST ...\` writes one from the nodes)`);
+    ledger = new Ledger(file);
+    source = `the ledger ${path.basename(file)}`;
+  }
+  try {
+    const { text, resources } = adoptionProgram(clusterOf(ledger, values.cluster), source);
+    if (!values.out || values.out === "-") process.stdout.write(text);
+    else {
+      const out = values.out;
+      fs.writeFileSync(`${out}.tmp`, text);
+      fs.renameSync(`${out}.tmp`, out);
+    }
+    const counts = ["Node", "Device", "Volume"].map((t) => `${resources.filter((r) => r.type === t).length} ${t.toLowerCase()}(s)`).join(", ");
+    process.stderr.write(`cluster ${resources[0].id}: ${counts}${values.out && values.out !== "-" ? ` written to ${values.out}` : ""}; adopted by id:\n`);
+    for (const r of resources) process.stderr.write(`  ${r.type.padEnd(14)} ${r.name.padEnd(28)} ${r.id}\n`);
+    process.stderr.write("then: `pulumi up` records them (nothing changes on the nodes); `pulumi preview` shows no changes\n");
+    return 0;
+  } finally {
+    ledger.close();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}

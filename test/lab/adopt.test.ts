@@ -1,0 +1,165 @@
+// A Heketi-built cluster moves under code, in the operator's own infra repo: the real Heketi (v10.3.0,
+// its SSH executor) builds a cluster and a replica-3 volume on the lab; `heketi db export` and
+// `pulumi-glusterfs adopt` write the program; the packed package in a TypeScript Pulumi project, run by
+// the real CLI and Node.js language host, adopts it (nothing changes on the nodes), previews no change,
+// expands the volume, refreshes, and destroys it all, leaving the nodes clean.
+import * as assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { LabDescription } from "../../devtools/lab/description";
+import { nodeLeftovers, onNode } from "../support/engine";
+import { heketiAsync, heketiBin, HeketiServer, heketiRequest, startHeketi } from "../support/heketi-server";
+import { changedProperties, CHECKOUT, createInfraRepo, InfraRepo, mustSucceed, printedSteps, run } from "../support/infra-repo";
+import { requireCleanLab } from "../support/lab";
+
+const execFileP = promisify(execFile);
+
+/** What the nodes hold that a change would touch: LVs with their sizes, brick mounts, gluster's volumes and bricks. */
+async function nodesSnapshot(lab: LabDescription): Promise<string[]> {
+  const out: string[] = [];
+  for (const n of lab.nodes) {
+    const s = await onNode(
+      n,
+      "lvs --noheadings --units k -o vg_name,lv_name,lv_size 2>/dev/null | sort; grep /var/lib/heketi/mounts /proc/mounts | awk '{print $2}' | sort; " +
+        "gluster --mode=script volume info 2>/dev/null | grep -E '^(Volume Name|Volume ID|Number of Bricks|Brick[0-9]+|Status):' || true",
+    );
+    out.push(...s.split("\n").map((l) => `${n.name} ${l.trim()}`).filter((l) => !l.endsWith(" ")));
+  }
+  return out;
+}
+
+describe("lab: adopting a Heketi-built cluster into an infra repo (real Heketi, real Pulumi CLI)", function () {
+  this.timeout(30 * 60_000);
+  let lab: LabDescription;
+  let heketi: HeketiServer | undefined;
+  let r: InfraRepo;
+  let work: string;
+  let volumeId: string;
+  let program: string;
+  let failed = false;
+
+  before(async function () {
+    lab = await requireCleanLab();
+    r = await createInfraRepo({ name: "glusterfs-adopted", description: "a Heketi-built GlusterFS cluster, under code", program: "// written by pulumi-glusterfs adopt\n" });
+    work = path.join(r.tmp, "heketi");
+    fs.mkdirSync(work);
+  });
+
+  afterEach(function () {
+    if (this.currentTest?.state === "failed") failed = true;
+  });
+
+  after(async function () {
+    if (r?.timings.length) console.log(`      [measure] ${r.timings.map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}s`).join(", ")}`);
+    await heketi?.stop();
+    if (failed) {
+      // whatever either side left: the stack's own destroy first, then what Heketi made
+      await r?.tryCli(["destroy", "--yes"], { timeoutMs: 10 * 60_000 });
+      console.log(`      kept for inspection: ${r?.tmp}`);
+    } else if (r) fs.rmSync(r.tmp, { recursive: true, force: true });
+  });
+
+  it("Heketi (SSH executor) builds a cluster of the 3 lab nodes and a 1 GiB replica-3 volume", async function () {
+    const first = lab.nodes[0];
+    heketi = await startHeketi({
+      dbPath: path.join(work, "heketi.db"),
+      glusterfs: { executor: "ssh", sshexec: { keyfile: first.privateKeyPath, user: first.sshUser, port: String(first.sshPort), fstab: "/etc/fstab" } },
+    });
+    const topology = {
+      clusters: [
+        {
+          nodes: lab.nodes.map((n) => ({
+            node: { hostnames: { manage: [n.managementAddress], storage: [n.storageAddress] }, zone: n.zone },
+            devices: [{ name: n.devices[0], destroydata: false }],
+          })),
+        },
+      ],
+    };
+    fs.writeFileSync(path.join(work, "topology.json"), JSON.stringify(topology));
+    const hcli = (...args: string[]) => execFileP(heketiBin("heketi-cli"), ["--server", heketi!.url, "--user", "admin", "--secret", heketi!.adminKey, ...args], { timeout: 15 * 60_000 });
+    const t0 = Date.now();
+    const load = await hcli("topology", "load", `--json=${path.join(work, "topology.json")}`);
+    assert.doesNotMatch(load.stdout, /Unable|Error/i, load.stdout);
+    const v = await heketiAsync(heketi.url, heketi.adminKey, "POST", "/volumes", { size: 1, name: "data", durability: { type: "replicate", replicate: { replica: 3 } } });
+    assert.equal(v.status, 200, v.text);
+    volumeId = (JSON.parse(v.text) as { id: string }).id;
+    r.timings.push(["heketi topology load + volume create", Date.now() - t0]);
+    const info = await onNode(lab.nodes[0], "gluster --mode=script volume info data");
+    assert.match(info, /Number of Bricks: 1 x 3 = 3/);
+    assert.match(info, new RegExp(`user.heketi.id: ${volumeId}`));
+    assert.equal((await heketiRequest(heketi.url, heketi.adminKey, "GET", "/clusters")).status, 200);
+    await heketi.stop(); // `heketi db export` needs the database to itself
+    heketi = undefined;
+  });
+
+  it("`heketi db export` and `pulumi-glusterfs adopt` write the program that adopts it by id", async function () {
+    const exported = path.join(work, "export.json");
+    await execFileP(heketiBin("heketi"), ["db", "export", `--dbfile=${path.join(work, "heketi.db")}`, `--jsonfile=${exported}`]);
+    const main = path.join(r.repo, "node_modules", "pulumi-glusterfs", "dist", "provider", "cli", "main.js");
+    const adopted = mustSucceed("adopt", await run(process.execPath, [main, "adopt", "--heketi-json", exported, "--out", path.join(r.repo, "index.ts")], { cwd: r.repo, env: r.env }));
+    program = fs.readFileSync(path.join(r.repo, "index.ts"), "utf8");
+    assert.match(program, new RegExp(`new Volume\\("data", \\{ cluster, adopt: "${volumeId}", name: "data", sizeGiB: 1, durability: \\{ type: "replicate", replica: 3, arbiter: false \\} \\}`), program);
+    assert.equal(program.match(/new Node\(/g)?.length, 3, program);
+    assert.equal(program.match(/new Device\(/g)?.length, 3, program);
+    assert.match(adopted.out, /3 node\(s\), 3 device\(s\), 1 volume\(s\)/);
+    const first = lab.nodes[0];
+    await r.cli("config", ["config", "set", "sshPrivateKeyFile", first.privateKeyPath]);
+    await r.cli("config", ["config", "set", "sshPort", String(first.sshPort)]);
+    await r.cli("config", ["config", "set", "sshUser", first.sshUser]);
+    await r.cli("config", ["config", "set", "knownHostsPath", lab.knownHostsPath]);
+  });
+
+  it("a program that does not say what runs is refused at up, naming the live value; nothing changes on the nodes", async function () {
+    const before = await nodesSnapshot(lab);
+    r.writeProgram(program.replace(`adopt: "${volumeId}", name: "data", sizeGiB: 1,`, `adopt: "${volumeId}", name: "data", sizeGiB: 2,`));
+    const up = await r.tryCli(["up", "--yes"], { timeoutMs: 10 * 60_000 });
+    assert.notEqual(up.code, 0, up.out);
+    assert.match(up.out, /cannot adopt volume [0-9a-f]{32}: the program does not declare it as it is \(sizeGiB: live 1, declared 2\)/, up.out);
+    assert.match(up.out, /\+ 7 created/, "the cluster, nodes and devices are adopted; the volume is not");
+    assert.deepEqual(await nodesSnapshot(lab), before, "a refused adoption changes nothing on the nodes");
+    r.writeProgram(program);
+  });
+
+  it("pulumi up with the program as written adopts the volume, changing nothing on the nodes", async function () {
+    const before = await nodesSnapshot(lab);
+    const up = await r.cli("up (adopt)", ["up", "--yes"], { timeoutMs: 10 * 60_000 });
+    assert.match(up.out, /\+ 1 created\s+7 unchanged/, up.out);
+    assert.deepEqual(await nodesSnapshot(lab), before, "adopting changes nothing on the nodes");
+    const exported = (await r.cli("stack export", ["stack", "export"])).stdout;
+    assert.ok(exported.includes(volumeId), "the volume is in the state under Heketi's id");
+    assert.ok(!exported.includes(CHECKOUT), `the state names the checkout ${CHECKOUT}`);
+  });
+
+  it("pulumi preview then shows no changes", async function () {
+    const pre = await r.cli("preview (no change)", ["preview", "--diff", "--expect-no-changes"]);
+    assert.deepEqual(printedSteps(pre.out), [], pre.out);
+    assert.match(pre.out, /8 unchanged/);
+  });
+
+  it("raising sizeGiB 1 → 2 previews that update and pulumi up expands the volume to 2 × 3 bricks", async function () {
+    r.writeProgram(program.replace(`adopt: "${volumeId}", name: "data", sizeGiB: 1,`, `adopt: "${volumeId}", name: "data", sizeGiB: 2,`));
+    const pre = await r.cli("preview --diff (expand)", ["preview", "--diff"]);
+    assert.deepEqual(printedSteps(pre.out), ["~ pulumi-nodejs:dynamic/glusterfs:Volume: (update)"], pre.out);
+    assert.deepEqual(changedProperties(pre.out), ["~ sizeGiB : 1 => 2"], pre.out);
+    const up = await r.cli("up (expand)", ["up", "--yes"], { timeoutMs: 10 * 60_000 });
+    assert.match(up.out, /~ 1 updated\s+7 unchanged/, up.out);
+    const info = await onNode(lab.nodes[0], "gluster --mode=script volume info data");
+    assert.match(info, /Number of Bricks: 2 x 3 = 6/);
+    assert.match(info, new RegExp(`user.heketi.id: ${volumeId}`));
+  });
+
+  it("pulumi refresh finds nothing changed", async function () {
+    const ref = await r.cli("refresh", ["refresh", "--yes", "--expect-no-changes"], { timeoutMs: 10 * 60_000 });
+    assert.match(ref.out, /8 unchanged/);
+  });
+
+  it("pulumi destroy removes the volume, the devices and the nodes: the lab is as clean as before Heketi", async function () {
+    const d = await r.cli("destroy", ["destroy", "--yes"], { timeoutMs: 10 * 60_000 });
+    assert.match(d.out, /- 8 deleted/);
+    const dirty: string[] = [];
+    for (const n of lab.nodes) dirty.push(...(await nodeLeftovers(n)).map((l) => `${n.name} ${l}`));
+    assert.deepEqual(dirty, []);
+  });
+});
