@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { readLabDescription } from "./lab/description";
 import { controlPlaneDown, controlPlaneStatus, controlPlaneUp } from "./lab/kubernetes";
 import { labDown, labStatus, labUp } from "./lab/lab";
+import { mountCheck } from "./lab/mount-check";
 import { labOptions, type LabOptionsInput } from "./lab/settings";
 import { runCommandLine } from "../provider/cli/run";
 
@@ -20,6 +21,9 @@ const USAGE = `usage: node dist/devtools/cli.js lab <command>
   lab down                stop the lab's VMs and control plane, remove their disks and data
   lab status              per node and control-plane component: ready / running / crashed
   lab ssh <node> [cmd]    open a shell (or run cmd) on a lab node, host key pinned
+  lab mount-check <volume>
+                          FUSE-mount a gluster volume on the first lab node, write a file, mount it on the
+                          second and read the file back there (the nodes stand in for clients)
 `;
 
 async function lab(argv: string[]): Promise<number> {
@@ -74,6 +78,15 @@ async function lab(argv: string[]): Promise<number> {
         { stdio: "inherit" },
       );
       return r.status ?? 1;
+    }
+    case "mount-check": {
+      const [volume] = rest;
+      if (!volume) throw new Error("lab mount-check needs the volume's name, e.g. `lab mount-check data`");
+      const d = readLabDescription();
+      const [first, ...others] = d.nodes;
+      const r = await mountCheck(d, { volume, server: first.storageAddress, backup: others.map((n) => n.storageAddress) });
+      console.log(`volume ${volume}: mounted through FUSE on ${r.writer} and ${r.reader}; a file written on ${r.writer} was read back on ${r.reader} (${(r.ms / 1000).toFixed(1)}s)`);
+      return 0;
     }
     default:
       process.stderr.write(USAGE);

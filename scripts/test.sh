@@ -7,17 +7,20 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 . scripts/env.sh
-phase() { local name=$1; shift; local t=$(date +%s); "$@"; echo "TIMING $name $(( $(date +%s) - t ))s"; }
-phase setup-node bash scripts/setup-node.sh
-phase build-pulumi bash scripts/build-pulumi.sh
-phase build-heketi bash scripts/build-heketi.sh
-phase build-contract bash scripts/build-contract.sh
-phase fetch-csi-spec bash scripts/fetch-csi-spec.sh
-phase build-csi-sanity bash scripts/build-csi-sanity.sh
-phase build-csi-provisioner-standin bash scripts/build-csi-provisioner-standin.sh
-phase build-kubernetes bash scripts/build-kubernetes.sh
-phase build-pulumi-kubernetes bash scripts/build-pulumi-kubernetes.sh
-phase compile node node_modules/typescript/bin/tsc -p tsconfig.json
+. scripts/lib/progress.sh
+# each setup step says what it does and about how long it takes the first time (nothing cached; this machine, 2 cores)
+phase() { local name=$1 first=$2; shift 2; local t=$(date +%s); step "$name" "$first" "$@"; echo "TIMING $name $(( $(date +%s) - t ))s"; }
+phase setup-node "about 30 s" bash scripts/setup-node.sh
+phase build-pulumi "about 8 min (the CLI, then the Node.js language host)" bash scripts/build-pulumi.sh
+phase build-heketi "about 1 min" bash scripts/build-heketi.sh
+phase build-contract "seconds" bash scripts/build-contract.sh
+phase fetch-csi-spec "seconds" bash scripts/fetch-csi-spec.sh
+phase build-csi-sanity "about 1 min" bash scripts/build-csi-sanity.sh
+phase build-csi-provisioner-standin "about 3 min" bash scripts/build-csi-provisioner-standin.sh
+phase build-kubernetes "about 6 min" bash scripts/build-kubernetes.sh
+phase build-pulumi-kubernetes "about 7 min" bash scripts/build-pulumi-kubernetes.sh
+phase compile "about 40 s" node node_modules/typescript/bin/tsc -p tsconfig.json
 if [ "${PGFS_KEEP_LAB:-0}" != 1 ]; then trap 'node dist/devtools/cli.js lab down || true' EXIT; fi
-phase lab-up node dist/devtools/cli.js lab up --kubernetes
-phase tests node node_modules/mocha/bin/mocha.js "$@" 'dist/test/unit/**/*.test.js' 'dist/test/smoke/**/*.test.js' 'dist/test/contract/**/*.test.js' 'dist/test/lab/**/*.test.js' 'dist/test/e2e/**/*.test.js'
+phase lab-up "about 4 min (the node image and VM snapshot, then 3 VMs and a control plane)" node dist/devtools/cli.js lab up --kubernetes
+t=$(date +%s); node node_modules/mocha/bin/mocha.js "$@" 'dist/test/unit/**/*.test.js' 'dist/test/smoke/**/*.test.js' 'dist/test/contract/**/*.test.js' 'dist/test/lab/**/*.test.js' 'dist/test/e2e/**/*.test.js'
+echo "TIMING tests $(( $(date +%s) - t ))s"

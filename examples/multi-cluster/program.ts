@@ -34,5 +34,5 @@ export function clusterStack() {
         restKey: pulumi.secret("multi-cluster-rest-key"),
       })
     : undefined;
-  return { clusterId: cluster.clusterId, volumeName: volume.name, mount: volume.mountDevice, storageClassName: sc?.storageClassName };
+  return { clusterId: cluster.clusterId, volumeName: volume.name, mount: volume.mountDevice, ...(sc ? { storageClassName: sc.storageClassName } : {}) };
 }

@@ -86,6 +86,7 @@ export function quickstart() {
     volumeName: volume.name,
     sizeGiB: volume.sizeGiB,
     mount: pulumi.interpolate`mount -t glusterfs -o backup-volfile-servers=${volume.backupVolfileServers.apply((s) => s.replace(/,/g, ":"))} ${volume.mountDevice} /mnt/data`,
-    storageClassName,
+    // only when there is one: an undefined stack output is a warning ("Undefined value ... will not show")
+    ...(storageClassName ? { storageClassName } : {}),
   };
 }

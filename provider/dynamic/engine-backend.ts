@@ -156,7 +156,8 @@ function mustKnow(engine: Engine, olds: Props, kind: string, id: string, found: 
   }
 }
 
-function backend(engine: Engine): StorageBackend<EngineClusterInputs, EngineNodeInputs, EngineDeviceInputs, EngineVolumeInputs> {
+/** The backend on one engine (exported for tests that give the engine a simulated executor). */
+export function backend(engine: Engine): StorageBackend<EngineClusterInputs, EngineNodeInputs, EngineDeviceInputs, EngineVolumeInputs> {
   const truth = truthOf(engine);
   const sync = async (pool: DeclaredPool | undefined) => {
     if (pool) await truth.sync(pool);
