@@ -231,7 +231,8 @@ function backend(c: RestConnection): StorageBackend<RestClusterInputs, RestNodeI
       async adopt(id, i) {
         const v = await mustExist(c, "volume", id, api.volumeInfo(id));
         const want = volumeRequest(i);
-        const liveOptions = [...(v.glustervolumeoptions ?? [])].filter((o) => !o.startsWith("user.heketi.id")).sort();
+        // Heketi pads the list with empty strings, and records its own id option
+        const liveOptions = [...(v.glustervolumeoptions ?? [])].filter((o) => o.trim() && !o.startsWith("user.heketi.id")).sort();
         assertAdoptable("volume", id, [
           { input: "clusterId", live: v.cluster, declared: i.clusterId },
           { input: "name", live: v.name, declared: i.name },

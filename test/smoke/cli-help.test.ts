@@ -8,7 +8,7 @@ const execFileP = promisify(execFile);
 const run = (script: string, ...args: string[]) => execFileP(process.execPath, [path.join(repoRoot(), "dist", script), ...args], { env: { ...process.env, PGFS_LAB_DIR: path.join(repoRoot(), ".no-lab-here") } });
 
 describe("command lines: --help everywhere, and exit codes scripts can trust", function () {
-  for (const cmd of ["serve", "check", "recover", "import", "export", "topology", "csi"]) {
+  for (const cmd of ["serve", "check", "recover", "rebuild", "import", "export", "adopt", "topology", "csi"]) {
     it(`pulumi-glusterfs ${cmd} --help prints its usage and exits 0, doing nothing else`, async function () {
       const { stdout } = await run("provider/cli/main.js", cmd, "--help");
       assert.match(stdout, new RegExp(`^usage: pulumi-glusterfs\\n  ${cmd} `));
@@ -23,6 +23,13 @@ describe("command lines: --help everywhere, and exit codes scripts can trust", f
     });
     await assert.rejects(run("provider/cli/main.js", "csi", "--mode", "node"), (e: { stderr: string }) => /endpoint: --endpoint is required/.test(e.stderr));
     await assert.rejects(run("provider/cli/main.js", "csi", "--endpoint", "tcp://127.0.0.1:1", "--mode", "controller"), (e: { stderr: string }) => /must be unix:\/\/\/path\/to\/csi.sock/.test(e.stderr));
+  });
+
+  it("adopt refuses a missing or a doubled source, and a Heketi export that is not there, saying what to give", async function () {
+    await assert.rejects(run("provider/cli/main.js", "adopt"), (e: { code: number; stderr: string }) => e.code === 1 && /adopt reads one source: adopt \(--heketi-json F/.test(e.stderr));
+    await assert.rejects(run("provider/cli/main.js", "adopt", "--heketi-json", "a.json", "--ledger", "b.db"), (e: { stderr: string }) => /adopt reads one source/.test(e.stderr));
+    await assert.rejects(run("provider/cli/main.js", "adopt", "--heketi-json", "/nonexistent/heketi.json"), (e: { stderr: string }) => /no Heketi export at \/nonexistent\/heketi.json \(make one with `heketi db export/.test(e.stderr));
+    await assert.rejects(run("provider/cli/main.js", "adopt", "--ledger", "/nonexistent/l.db"), (e: { stderr: string }) => /no ledger at \/nonexistent\/l.db \(`pulumi-glusterfs rebuild/.test(e.stderr));
   });
 
   it("lab status exits non-zero when no lab is running, so `lab status || lab up` starts one", async function () {

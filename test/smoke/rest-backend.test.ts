@@ -66,7 +66,9 @@ const collectSteps = plannedSteps;
 /** Cluster + 3 nodes (zones 1..3) + 2 devices each + a replica-3 volume, managed through the REST server. */
 function program() {
   const cfg = new pulumi.Config("rb");
-  const cluster = new GlusterCluster("heketi", { rest: { url: cfg.require("restUrl"), key: cfg.requireSecret("restKey"), pollIntervalMs: 100 } });
+  // rb:adopt: the ids of a cluster that runs, for a program that adopts it instead of making one
+  const adopt = cfg.getObject<{ cluster: string; nodes: string[]; devices: string[]; volume: string }>("adopt");
+  const cluster = new GlusterCluster("heketi", { rest: { url: cfg.require("restUrl"), key: cfg.requireSecret("restKey"), pollIntervalMs: 100 }, adopt: adopt?.cluster });
   const devices: Device[] = [];
   const nodes = [1, 2, 3].map((i) => {
     const node = new Node(`node${i}`, {
@@ -74,13 +76,14 @@ function program() {
       manageHostname: `node${i}.rest.test`,
       storageHostname: `10.250.0.${i}`,
       zone: i,
+      adopt: adopt?.nodes[i - 1],
       // a program that (wrongly) pins a host key: the REST server owns SSH, so check refuses it
       ssh: i === 1 && cfg.getBoolean("nodeSsh") ? { hostKeyFingerprint: `SHA256:${"A".repeat(43)}` } : undefined,
     });
-    for (const dev of ["/dev/vdb", "/dev/vdc"]) devices.push(new Device(`node${i}-${dev.slice(5)}`, { node, path: dev }));
+    for (const dev of ["/dev/vdb", "/dev/vdc"]) devices.push(new Device(`node${i}-${dev.slice(5)}`, { node, path: dev, adopt: adopt?.devices[devices.length] }));
     return node;
   });
-  const volume = new Volume("data", { cluster, sizeGiB: cfg.getNumber("sizeGiB") ?? 1, durability: { type: "replicate", replica: 3 } }, { dependsOn: devices });
+  const volume = new Volume("data", { cluster, sizeGiB: cfg.getNumber("sizeGiB") ?? 1, durability: { type: "replicate", replica: 3 }, adopt: adopt?.volume }, { dependsOn: devices });
   return {
     clusterId: cluster.clusterId,
     nodeIds: nodes.map((n) => n.nodeId),
@@ -215,6 +218,22 @@ function restBackendSuite(title: string, startTarget: () => Promise<Target>) {
       assert.equal(up.summary.resourceChanges?.create, 1, JSON.stringify(up.summary.resourceChanges));
       assert.notEqual(up.outputs.volumeId.value, id);
       assert.deepEqual(await api.listVolumes(), [up.outputs.volumeId.value]);
+    });
+
+    it("another stack adopts all of it by id: a program that says another size is refused, then up records all 11 and changes nothing on the server", async function () {
+      const o = await stack.outputs();
+      const ids = { cluster: o.clusterId.value, nodes: o.nodeIds.value, devices: o.deviceIds.value, volume: o.volumeId.value };
+      const before = JSON.stringify(await Promise.all((await api.listVolumes()).map((id) => api.volumeInfo(id))));
+      const { stack: adopter } = await inlineStack({ projectName: "glusterfs-rest", stackName: "adopter", program: async () => program() }, { config: { "rb:restUrl": server!.url, "rb:adopt": JSON.stringify(ids), "rb:sizeGiB": "5" } });
+      await adopter.setConfig("rb:restKey", { value: server!.key, secret: true });
+      await assert.rejects(adopter.up(), /cannot adopt volume [0-9a-f]{32}: the program does not declare it as it is \(sizeGiB: live 3, declared 5\)/);
+      await adopter.setConfig("rb:sizeGiB", { value: "3" });
+      const up = await adopter.up();
+      assert.equal(up.outputs.volumeId.value, ids.volume);
+      assert.deepEqual(up.outputs.nodeIds.value, ids.nodes);
+      assert.equal(JSON.stringify(await Promise.all((await api.listVolumes()).map((id) => api.volumeInfo(id)))), before, "adopting changes nothing on the server");
+      assert.deepEqual(Object.keys((await adopter.preview()).changeSummary), ["same"]);
+      await adopter.workspace.removeStack("adopter", { force: true }); // forgotten, not destroyed: the first stack still owns it
     });
 
     it("destroy leaves the server's DB with no clusters, nodes, devices or volumes", async function () {
