@@ -27,12 +27,15 @@ export async function inspectNode(ctx: OpContext, nodeId: string): Promise<LiveN
   if (!n) return undefined;
   const own = await probeScript(ctx, n, script([G.poolList({ timeoutSeconds: 30 })]), { timeoutMs: 60_000 }).catch(() => undefined);
   const glusterdUp = !!own && own.code === 0;
+  // the peers know it by its glusterd UUID; by name only if they learned its storage address (a pool Heketi
+  // built may know a node by the hostname it reported when probed back)
+  const uuid = glusterdUp ? parsePoolListXml(own!.stdout).find((x) => x.hostname === "localhost")?.uuid : undefined;
   const member = ctx.ledger.listNodes(n.clusterId).find((m) => m.id !== n.id && m.state === "online");
   let connectedInPool: boolean | null = null;
   if (member) {
     const r = await probeScript(ctx, member, script([G.poolList({ timeoutSeconds: 30 })]), { timeoutMs: 60_000 }).catch(() => undefined);
     if (r && r.code === 0) {
-      const p = parsePoolListXml(r.stdout).find((x) => x.hostname === n.storageHost || x.hostnames.includes(n.storageHost));
+      const p = parsePoolListXml(r.stdout).find((x) => (uuid && x.uuid === uuid) || x.hostname === n.storageHost || x.hostnames.includes(n.storageHost));
       connectedInPool = !!p?.connected;
     }
   }

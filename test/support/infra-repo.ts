@@ -176,6 +176,8 @@ export function printedSteps(out: string): string[] {
 
 /** The property lines of one resource's diff, e.g. "~ sizeGiB : 1 => 2". */
 export function changedProperties(out: string, step = "(update)"): string[] {
-  const body = out.slice(out.indexOf(step), out.indexOf("--outputs:--") > 0 ? out.indexOf("--outputs:--") : undefined);
+  const from = out.indexOf(step);
+  const ends = ["--outputs:--", "\nResources:"].map((m) => out.indexOf(m, from)).filter((i) => i > 0);
+  const body = out.slice(from, ends.length ? Math.min(...ends) : undefined);
   return body.split("\n").filter((l) => /^\s+[~+-] /.test(l)).map((l) => l.trim().replace(/\s+/g, " "));
 }
