@@ -17,8 +17,8 @@ phase build-contract "seconds" bash scripts/build-contract.sh
 phase fetch-csi-spec "seconds" bash scripts/fetch-csi-spec.sh
 phase build-csi-sanity "about 1 min" bash scripts/build-csi-sanity.sh
 phase build-csi-provisioner-standin "about 3 min" bash scripts/build-csi-provisioner-standin.sh
-phase build-kubernetes "about 6 min" bash scripts/build-kubernetes.sh
-phase build-pulumi-kubernetes "about 7 min" bash scripts/build-pulumi-kubernetes.sh
+phase build-kubernetes "6 to 17 min" bash scripts/build-kubernetes.sh
+phase build-pulumi-kubernetes "7 to 13 min" bash scripts/build-pulumi-kubernetes.sh
 phase compile "about 40 s" node node_modules/typescript/bin/tsc -p tsconfig.json
 if [ "${PGFS_KEEP_LAB:-0}" != 1 ]; then trap 'node dist/devtools/cli.js lab down || true' EXIT; fi
 phase lab-up "about 4 min (the node image and VM snapshot, then 3 VMs and a control plane)" node dist/devtools/cli.js lab up --kubernetes
