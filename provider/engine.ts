@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import type { Executor, NodeTarget } from "./exec/executor";
 import { SshExecutor } from "./exec/ssh-executor";
+import { jsonLinesSink, type RemoteCall, TracingExecutor } from "./exec/trace";
 import { Ledger, NodeRow } from "./ledger/ledger";
 import { ConflictError, EngineError, ValidationError } from "./model/errors";
 import type { GlusterOption, SshSettings, VolumeCreateInput } from "./model/schemas";
@@ -38,11 +39,20 @@ export interface EngineOptions {
 export class Engine {
   readonly ledger: Ledger;
   readonly executor: Executor;
+  private readonly tracing: TracingExecutor;
   private readonly ctx: OpContext;
+
+  /** Be told of every remote command this engine runs (host, what, how long, how it ended, for which operation). */
+  onRemoteCall(sink: (c: RemoteCall) => void): void {
+    this.tracing.subscribe(sink);
+  }
 
   constructor(private readonly o: EngineOptions) {
     this.ledger = new Ledger(o.ledgerPath);
-    this.executor = o.executor ?? new SshExecutor();
+    const tracing = new TracingExecutor(o.executor ?? new SshExecutor());
+    this.executor = tracing;
+    this.tracing = tracing;
+    if (process.env.PGFS_TRACE) tracing.subscribe(jsonLinesSink(process.env.PGFS_TRACE));
     const settings: EngineSettings = {
       limits: defaultLimits,
       glusterTimeoutSec: 600,

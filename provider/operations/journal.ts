@@ -1,5 +1,6 @@
 import { EngineError } from "../model/errors";
 import type { OperationRow } from "../ledger/ledger";
+import { operationScope } from "../exec/trace";
 import type { OpContext } from "./context";
 
 export interface Step {
@@ -39,7 +40,7 @@ export async function runJournaled<T>(
   let committed = op.status === "committed";
   for (const step of steps) {
     try {
-      await step.run();
+      await operationScope.run({ id: op.id, type: op.type, step: step.name }, () => step.run());
     } catch (err) {
       const e = err as Error;
       ctx.ledger.recordStep(op.id, step.name, "failed", e.message.slice(0, 2000));
@@ -48,7 +49,7 @@ export async function runJournaled<T>(
         throw new OperationFailedError(op.id, e);
       }
       try {
-        await hooks.rollback();
+        await operationScope.run({ id: op.id, type: op.type, step: "rollback" }, () => hooks.rollback());
         ctx.ledger.recordStep(op.id, "rollback", "compensated");
         ctx.ledger.setOperationStatus(op.id, "rolled-back", e.message);
       } catch (rbErr) {

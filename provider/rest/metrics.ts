@@ -5,10 +5,13 @@
 import * as client from "prom-client";
 import type { Ledger } from "../ledger/ledger";
 import { visibleNode, visibleVolume } from "../heketi/json";
+import type { RemoteCall } from "../exec/trace";
 import type { OperationCounts } from "./pending-operations";
 
 export interface Metrics {
   contentType: string;
+  /** Count a remote command the engine ran into pgfs_remote_command_duration_seconds. */
+  observe(call: RemoteCall): void;
   /** The exposition text, gauges refreshed from the ledger first. */
   metrics(): Promise<string>;
 }
@@ -38,6 +41,14 @@ export function heketiMetrics(ledger: Ledger, counts: () => OperationCounts): Me
     total: g("heketi_operations_total_count", "Total number of pending operations"),
     inFlight: g("heketi_operations_inFlight_count", "Number of operations in flight"),
   };
+  // ours, not Heketi's: where an operation's time goes, per host, command and operation type
+  const remote = new client.Histogram({
+    name: "pgfs_remote_command_duration_seconds",
+    help: "Remote commands the engine ran on the nodes, by host, command, exit status and operation type",
+    labelNames: ["host", "command", "exit", "operation"],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128],
+    registers: [registry],
+  });
   const all = [up, clusters, volumes, blockVolumes, nodes, devices, size, free, used, sizeB, freeB, usedB, bricks, ...Object.values(ops)];
 
   // one collector refreshes every gauge from the ledger before each scrape
@@ -75,6 +86,7 @@ export function heketiMetrics(ledger: Ledger, counts: () => OperationCounts): Me
   };
   return {
     contentType: registry.contentType,
+    observe: (c) => remote.observe({ host: c.host, command: c.command, exit: c.exit === null ? "none" : String(c.exit), operation: c.operation?.type ?? "" }, c.ms / 1000),
     metrics: async () => {
       try {
         refresh();

@@ -57,6 +57,7 @@ export function createRestServer(o: RestServerOptions): RestServer {
   const rc: RouteContext = { engine, queue, throttle, config, state, dump: o.dump, beforeNodeAdd: o.beforeNodeAdd };
   registerRoutes(router, rc);
   const registry = heketiMetrics(engine.ledger, () => operationCounts(engine.ledger));
+  engine.onRemoteCall((c) => registry.observe(c));
 
   function lookup(method: string, path: string) {
     return router.find(method as "GET", path);
