@@ -13,6 +13,7 @@ import { assertLedgerEmpty, importLedger, LedgerImport } from "./operations/heke
 import { recover, RecoveryResult } from "./operations/recovery";
 import { repairNodes } from "./operations/repair";
 import { discoverPools, HostAddress } from "./operations/discovery";
+import * as adoption from "./operations/adoption";
 import * as readback from "./operations/readback";
 import { DeclaredPool, isRecordedLeftover, rebuildCluster, RebuildPlan } from "./operations/rebuild";
 import * as states from "./operations/states";
@@ -205,6 +206,21 @@ export class Engine {
     return run;
   }
   private recovering: Promise<unknown> = Promise.resolve();
+
+  /** Storage built by hand, taken over in place (operations/adoption.ts): a disk's VG becomes a device (tags only). */
+  adoptHandBuiltDevice(id: string, nodeId: string, path: string): Promise<void> {
+    return this.ctx.serialize(`rebuild:${this.ledger.getNode(nodeId).clusterId}`, () => adoption.adoptHandBuiltDevice(this.ctx, id, nodeId, path));
+  }
+
+  /** The rows a hand-built volume would have (nothing is written): compare them with the program before adopting. */
+  planHandBuiltVolume(clusterId: string, id: string, name: string): Promise<adoption.HandBuiltVolumePlan> {
+    return adoption.planHandBuiltVolumeOnNodes(this.ctx, clusterId, id, name);
+  }
+
+  /** Tag the planned volume's bricks and mark it in gluster; the next rebuild records it. */
+  adoptHandBuiltVolume(plan: adoption.HandBuiltVolumePlan): Promise<void> {
+    return this.ctx.serialize(`rebuild:${plan.volume.clusterId}`, () => adoption.adoptHandBuiltVolume(this.ctx, plan));
+  }
 
   /**
    * Bring a cluster's rows in line with its nodes (the ledger is a cache of them): ask every declared

@@ -3,7 +3,7 @@
  * /var/lib/heketi/mounts with its fstab line, and its brick directory. Each builder is idempotent:
  * cheap guards make a re-run after a crash converge. Pure: they only build lines.
  */
-import { DEFAULT_FSTAB, assertFilePath, assertId, brickMountPoint, brickPath, devNode, fstabLine, lvName, lvPath } from "./layout";
+import { DEFAULT_FSTAB, assertFilePath, assertId, brickMountPoint, brickPath, brickPlace, devNode, fstabLine, lvPath } from "./layout";
 import { BrickArgs, BrickCreateArgs, brickThinPool, lvCreateBrick, lvExists, lvRemove, tagBrick, thinPoolCount } from "./lvm";
 import { ShellLine, ensureLineInFile, frag, ifThen, outputIsInteger, removeTableLines, sh, silently, unless, withoutStderr } from "./shell";
 
@@ -55,12 +55,14 @@ export function brickCreate(a: BrickCreateArgs): ShellLine[] {
  */
 export function brickDestroy(a: BrickArgs & { backupLvm?: boolean }): ShellLine[] {
   const fstab = assertFilePath(a.fstab ?? DEFAULT_FSTAB);
-  const mnt = brickMountPoint(a.deviceId, a.brickId);
+  const p = brickPlace({ ...a, thinPool: brickThinPool(a) });
+  const mnt = p.mountPoint;
   return [
     ifThen(sh`mountpoint -q ${mnt}`, sh`umount ${mnt}`),
     removeTableLines(fstab, 2, mnt),
-    ifThen(lvExists(lvPath(a.deviceId, a.brickId)), lvRemove(a.deviceId, lvName(a.brickId), a.backupLvm)),
-    ifThen(outputIsInteger(withoutStderr(thinPoolCount(a)), 0), lvRemove(a.deviceId, brickThinPool(a), a.backupLvm)),
+    ifThen(lvExists(`${p.vg}/${p.lv}`), lvRemove(p.vg, p.lv, a.backupLvm)),
+    // a pool shared with other thin LVs (common in hand-built layouts) stays until its last LV is gone
+    ifThen(outputIsInteger(withoutStderr(thinPoolCount(a)), 0), lvRemove(p.vg, p.pool, a.backupLvm)),
     ifThen(sh`test -d ${mnt}`, sh`rmdir ${mnt}`),
   ];
 }

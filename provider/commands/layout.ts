@@ -77,6 +77,50 @@ export function fstabLine(deviceId: string, brickId: string): string {
   return `${devNode(deviceId, brickId)} ${brickMountPoint(deviceId, brickId)} xfs ${BRICK_MOUNT_OPTIONS} 1 2`;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Storage built by hand and adopted keeps its own names: the VG of a device, the thin LV, pool and
+// mount point of a brick. Absent means Heketi's layout (all the engine itself creates).
+
+/** An LVM VG or LV name (lib/misc/lvm-string.c: [A-Za-z0-9+_.-], not starting with `-`, not `.`/`..`). */
+export function assertLvmName(kind: string, name: string): string {
+  if (typeof name !== "string" || !/^[A-Za-z0-9+_.][A-Za-z0-9+_.-]{0,126}$/.test(name) || name === "." || name === "..") {
+    throw new Error(`${kind} must be an LVM name ([A-Za-z0-9+_.-], not starting with '-'), got ${JSON.stringify(name)}`);
+  }
+  return name;
+}
+
+/** A device by id (Heketi's `vg_<id>`) or as its row says (an adopted VG keeps its name). */
+export type DeviceRef = string | { id: string; vg?: string | null };
+
+/** A device's VG: its own (adopted) or `vg_<id>`. */
+export function deviceVg(d: DeviceRef): string {
+  if (typeof d === "string") return vgName(d);
+  return d.vg ? assertLvmName("volume group", d.vg) : vgName(d.id);
+}
+
+/** `/var/lib/heketi/mounts/<vg>`: the parent of the brick mounts the engine makes on a device (an adopted VG's hand-built bricks are mounted where the operator put them). */
+export function deviceMountDir(d: DeviceRef): string {
+  return `${HEKETI_MOUNT_ROOT}/${deviceVg(d)}`;
+}
+
+/** Where a brick is on its node, whatever built it. */
+export interface BrickPlace {
+  vg: string;
+  lv: string;
+  pool: string;
+  mountPoint: string;
+}
+
+/** A brick's names: its own (adopted, or a Heketi pool named after another brick) or Heketi's. */
+export function brickPlace(b: { deviceId: string; brickId: string; vg?: string | null; lv?: string | null; thinPool?: string | null; mountPoint?: string | null }): BrickPlace {
+  return {
+    vg: b.vg ? assertLvmName("volume group", b.vg) : vgName(b.deviceId),
+    lv: b.lv ? assertLvmName("brick LV", b.lv) : lvName(b.brickId),
+    pool: b.thinPool ? assertLvmName("thin pool", b.thinPool) : thinPoolName(b.brickId),
+    mountPoint: b.mountPoint ? assertFilePath(b.mountPoint) : brickMountPoint(b.deviceId, b.brickId),
+  };
+}
+
 /** Parse a Heketi brick path (or mount point) back into its ids. */
 export function parseBrickPath(path: string): { deviceId: string; brickId: string; isMountPoint: boolean } | undefined {
   const m = /^\/var\/lib\/heketi\/mounts\/vg_([0-9a-f]{32})\/brick_([0-9a-f]{32})(\/brick)?$/.exec(path);

@@ -5,8 +5,12 @@
  */
 import {
   assertDevicePath,
+  assertLvmName,
+  brickPlace,
+  DeviceRef,
+  deviceMountDir,
+  deviceVg,
   assertPositiveInt,
-  deviceMountParent,
   lvName,
   lvPath,
   isOwnerTag,
@@ -86,10 +90,24 @@ export function ownerTagList(o: VgOwner): string[] {
  * that are wrong). Adding a tag the VG has and deleting one it lacks are no-ops for LVM (exit 0), so a
  * re-run converges.
  */
-export function vgTagOwner(deviceId: string, owner: VgOwner, dropTags: readonly string[] = [], backupLvm?: boolean): ShellLine {
+export function vgTagOwner(device: DeviceRef, owner: VgOwner, dropTags: readonly string[] = [], backupLvm?: boolean): ShellLine {
   const want = ownerTagList(owner);
   const drop = dropTags.filter((t) => !want.includes(t) && isOwnerTag(t)).flatMap((t) => ["--deltag", t]);
-  return sh`${lvm} vgchange -qq --autobackup=${yn(backupLvm)} ${drop} ${ownerTags(owner)} ${vgName(deviceId)}`;
+  return sh`${lvm} vgchange -qq --autobackup=${yn(backupLvm)} ${drop} ${ownerTags(owner)} ${deviceVg(device)}`;
+}
+
+/**
+ * `/usr/sbin/lvm vgchange -qq --autobackup=n --addtag 'pgfs.device=<D>' --addtag 'pgfs.node=<N>' ... '<vg>'`
+ * A volume group an operator made by hand becomes device D: the tags are how a lost ledger finds it
+ * again (its name stays). Re-adding a tag is a no-op, so a re-run converges.
+ */
+export function vgTagAdopted(vg: string, deviceId: string, owner: VgOwner, backupLvm?: boolean): ShellLine {
+  return sh`${lvm} vgchange -qq --autobackup=${yn(backupLvm)} --addtag ${tag("device", deviceId)} ${ownerTags(owner)} ${assertLvmName("volume group", vg)}`;
+}
+
+/** `/usr/sbin/lvm lvchange -qq --autobackup=n --addtag 'pgfs.brick=<B>' --addtag 'pgfs.volume=<V>' '<vg>/<lv>'`: a hand-built brick's LV becomes brick B of volume V. */
+export function lvTagAdopted(vg: string, lv: string, brickId: string, volumeId: string, backupLvm?: boolean): ShellLine {
+  return sh`${lvm} lvchange -qq --autobackup=${yn(backupLvm)} --addtag ${tag("brick", brickId)} --addtag ${tag("volume", volumeId)} ${`${assertLvmName("volume group", vg)}/${assertLvmName("logical volume", lv)}`}`;
 }
 
 /** `wipefs --all '/dev/vdb'` (only with destroyData) */
@@ -103,13 +121,13 @@ export function pvsOfDevice(device: string): ShellLine {
 }
 
 /** `/usr/sbin/lvm vgdisplay -c 'vg_<D>'` */
-export function vgDisplay(deviceId: string): ShellLine {
-  return sh`${lvm} vgdisplay -c ${vgName(deviceId)}`;
+export function vgDisplay(device: DeviceRef): ShellLine {
+  return sh`${lvm} vgdisplay -c ${deviceVg(device)}`;
 }
 
-/** Exit 0 iff `vg_<D>` exists. */
-export function vgExists(deviceId: string): ShellLine {
-  return silently(sh`${lvm} vgs ${vgName(deviceId)}`);
+/** Exit 0 iff `vg_<D>` (or the device's adopted VG) exists. */
+export function vgExists(device: DeviceRef): ShellLine {
+  return silently(sh`${lvm} vgs ${deviceVg(device)}`);
 }
 
 /** Exit 0 iff the device is an LVM physical volume. */
@@ -144,11 +162,13 @@ export function deviceSetup(a: DeviceSetupArgs): ShellLine[] {
 export interface DeviceTeardownArgs {
   device: string;
   deviceId: string;
+  /** an adopted device's own VG name */
+  vg?: string | null;
 }
 
 /** `/usr/sbin/lvm vgremove -qq 'vg_<D>'` (-qq answers "no" when LVs are left: it refuses) */
-export function vgRemove(deviceId: string): ShellLine {
-  return sh`${lvm} vgremove -qq ${vgName(deviceId)}`;
+export function vgRemove(device: DeviceRef): ShellLine {
+  return sh`${lvm} vgremove -qq ${deviceVg(device)}`;
 }
 
 /** `/usr/sbin/lvm pvremove -qq '/dev/vdb'` */
@@ -161,9 +181,10 @@ export function pvRemove(device: string): ShellLine {
  * skipped when already done. The VG must hold no LV any more (vgremove -qq refuses otherwise).
  */
 export function deviceTeardown(a: DeviceTeardownArgs): ShellLine[] {
-  const parent = deviceMountParent(a.deviceId);
+  const ref = { id: a.deviceId, vg: a.vg };
+  const parent = deviceMountDir(ref);
   return [
-    ifThen(vgExists(a.deviceId), vgRemove(a.deviceId)),
+    ifThen(vgExists(ref), vgRemove(ref)),
     ifThen(pvExists(a.device), pvRemove(a.device)),
     ifThen(sh`test -d ${parent}`, sh`rmdir ${parent}`),
   ];
@@ -203,13 +224,16 @@ export interface BrickArgs {
    * another id: bricks imported from Heketi keep the name it used). Only read by destroy/count.
    */
   thinPool?: string | null;
+  /** An adopted brick's own names (see layout.ts `brickPlace`); absent: Heketi's. Only read by destroy/count. */
+  vg?: string | null;
+  lv?: string | null;
+  mountPoint?: string | null;
 }
 
-/** The thin pool LV name of a brick: its own `thinPool` (validated `tp_<32 hex>`) or `tp_<brickId>`. */
+/** The thin pool LV name of a brick: its own `thinPool` (an LVM name) or `tp_<brickId>`. */
 export function brickThinPool(a: Pick<BrickArgs, "brickId" | "thinPool">): string {
   if (a.thinPool === undefined || a.thinPool === null) return thinPoolName(a.brickId);
-  if (!/^tp_[0-9a-f]{32}$/.test(a.thinPool)) throw new Error(`thin pool must be tp_<32 lowercase hex digits>, got ${JSON.stringify(a.thinPool)}`);
-  return a.thinPool;
+  return assertLvmName("thin pool", a.thinPool);
 }
 
 export interface BrickCreateArgs extends BrickArgs {
@@ -263,14 +287,15 @@ export function tagBrick(a: BrickTagArgs): ShellLine {
   return sh`${lvm} lvchange -qq --autobackup=${yn(a.backupLvm)} ${brickTags(a)} ${lvPath(a.deviceId, a.brickId)} ${thinPoolPath(a.deviceId, a.brickId)}`;
 }
 
-/** `/usr/sbin/lvm lvs --noheadings --options=thin_count 'vg_<D>/tp_<B>'` (or the brick's own `thinPool`) */
+/** `/usr/sbin/lvm lvs --noheadings --options=thin_count 'vg_<D>/tp_<B>'` (or the brick's own VG and pool) */
 export function thinPoolCount(a: BrickArgs): ShellLine {
-  return sh`${lvm} lvs --noheadings --options=thin_count ${`${vgName(a.deviceId)}/${brickThinPool(a)}`}`;
+  const p = brickPlace({ ...a });
+  return sh`${lvm} lvs --noheadings --options=thin_count ${`${p.vg}/${p.pool}`}`;
 }
 
-/** `/usr/sbin/lvm lvremove --autobackup=n -f 'vg_<D>/<lv>'` */
-export function lvRemove(deviceId: string, lv: string, backupLvm?: boolean): ShellLine {
-  return sh`${lvm} lvremove --autobackup=${yn(backupLvm)} -f ${`${vgName(deviceId)}/${lv}`}`;
+/** `/usr/sbin/lvm lvremove --autobackup=n -f '<vg>/<lv>'` */
+export function lvRemove(vg: string, lv: string, backupLvm?: boolean): ShellLine {
+  return sh`${lvm} lvremove --autobackup=${yn(backupLvm)} -f ${`${assertLvmName("volume group", vg)}/${assertLvmName("logical volume", lv)}`}`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Engine } from "../engine";
 import { NotFoundError } from "../model/errors";
+import type { VolumeRow } from "../ledger/ledger";
 import type { DeclaredPool, RebuildPlan } from "../operations/rebuild";
 import type { EngineClusterInputs } from "../resources/cluster";
 import { backendOf, type EngineConnection, EngineConnectionSchema } from "../resources/connection";
@@ -84,6 +85,17 @@ class Truth {
     return run;
   }
 
+  /** Rebuild now, whatever is known (after adoption wrote tags on the nodes): calls wait for it as for any rebuild. */
+  async again(pool: DeclaredPool): Promise<void> {
+    const set = this.known.get(pool.clusterId) ?? new Set<string>();
+    for (const n of pool.nodes) set.add(n.nodeId);
+    this.known.set(pool.clusterId, set);
+    const before = this.running.get(pool.clusterId) ?? Promise.resolve();
+    const run = before.catch(() => undefined).then(() => this.engine.rebuildCluster(pool)).then((plan) => void this.last.set(pool.clusterId, plan));
+    this.running.set(pool.clusterId, run);
+    return run;
+  }
+
   /** A cluster or node this process created: the ledger already holds what is on it (nothing, then what we did). */
   learned(clusterId: string, nodeId?: string): void {
     const set = this.known.get(clusterId) ?? new Set<string>();
@@ -154,6 +166,19 @@ function mustKnow(engine: Engine, olds: Props, kind: string, id: string, found: 
   if (backendOf(olds.connection) === "rest" && !found) {
     throw new NotFoundError(`${kind} (moving from the REST server at ${olds.connection.rest?.url} to the ledger ${engine.ledger.file})`, id);
   }
+}
+
+/** What `adopt` compares between a live volume and the program. */
+function volumeComparison(v: VolumeRow, i: EngineVolumeInputs) {
+  return [
+    { input: "clusterId", live: v.clusterId, declared: i.clusterId },
+    { input: "name", live: v.name, declared: i.name },
+    { input: "sizeGiB", live: v.sizeGiB, declared: i.sizeGiB },
+    { input: "durability", live: v.durability, declared: i.durability },
+    { input: "gid", live: v.gid, declared: i.gid },
+    { input: "snapshotFactor", live: v.snapshotFactor, declared: i.snapshotFactor },
+    { input: "options", live: sortedOptions(v.options), declared: sortedOptions(i.options) },
+  ];
 }
 
 /** The backend on one engine (exported for tests that give the engine a simulated executor). */
@@ -245,11 +270,20 @@ export function backend(engine: Engine): StorageBackend<EngineClusterInputs, Eng
         const d = await engine.addDevice({ nodeId: i.nodeId, path: i.path, destroyData: i.destroyData, tags: i.tags });
         return { id: d.id, outs: { ...i, deviceId: d.id, totalKiB: d.totalKiB, freeKiB: d.freeKiB, usedKiB: d.usedKiB } };
       },
-      /** Its volume group (Heketi's layout, `vg_<id>`) is on the node, on the declared disk. */
+      /**
+       * Its volume group is on the node, on the declared disk: Heketi's `vg_<id>`, or one built by hand
+       * (any name, one disk), which is tagged as this device and keeps its name.
+       */
       async adopt(id, i) {
-        await sync(poolOf(i));
-        const d = engine.ledger.findDevice(id);
+        const pool = poolOf(i);
+        await sync(pool);
+        let d = engine.ledger.findDevice(id);
         const node = engine.ledger.findNode(i.nodeId);
+        if (!d && node && !engine.ledger.listDevices(node.id).some((x) => x.path === i.path)) {
+          await engine.adoptHandBuiltDevice(id, node.id, i.path);
+          if (pool) await truth.again(pool);
+          d = engine.ledger.findDevice(id);
+        }
         if (!d || d.nodeId !== i.nodeId) {
           throw new Error(
             `cannot adopt device ${id} (${i.path}): ${node ? node.manageHost : `node ${i.nodeId}`} has no volume group vg_${id}` +
@@ -295,25 +329,20 @@ export function backend(engine: Engine): StorageBackend<EngineClusterInputs, Eng
       async adopt(id, i) {
         const pool = poolOf(i);
         await sync(pool);
-        const v = engine.ledger.findVolume(id);
+        let v = engine.ledger.findVolume(id);
         if (!v) {
           truth.assertAbsent(pool?.clusterId, "volume", id);
-          throw new Error(
-            `cannot adopt volume ${i.name} (${id}): gluster on the declared nodes has no volume whose user.heketi.id is ${id}. ` +
-              "Only volumes Heketi or pulumi-glusterfs made can be adopted (their bricks in Heketi's layout on declared devices); check `gluster volume info` and the program's nodes; nothing was changed",
-          );
+          // not marked with this id: a volume built by hand, taken over in place once it is what the program says
+          const plan = await engine.planHandBuiltVolume(i.clusterId, id, i.name);
+          assertAdoptable("volume", id, volumeComparison(plan.volume, i));
+          await engine.adoptHandBuiltVolume(plan);
+          if (pool) await truth.again(pool);
+          v = engine.ledger.findVolume(id);
+          if (!v) throw new Error(`volume ${i.name} was tagged as ${id} on the nodes, but the rebuild did not record it (see the warnings above); run \`pulumi up\` again, or \`pulumi-glusterfs check\``);
         }
         const live = await engine.inspectVolume(id);
         if (!live?.existsInGluster) throw new Error(`cannot adopt volume ${i.name} (${id}): it is gone from gluster; nothing was changed`);
-        assertAdoptable("volume", id, [
-          { input: "clusterId", live: v.clusterId, declared: i.clusterId },
-          { input: "name", live: v.name, declared: i.name },
-          { input: "sizeGiB", live: v.sizeGiB, declared: i.sizeGiB },
-          { input: "durability", live: v.durability, declared: i.durability },
-          { input: "gid", live: v.gid, declared: i.gid },
-          { input: "snapshotFactor", live: v.snapshotFactor, declared: i.snapshotFactor },
-          { input: "options", live: sortedOptions(v.options), declared: sortedOptions(i.options) },
-        ]);
+        assertAdoptable("volume", id, volumeComparison(v, i));
         return { id, outs: { ...volumeOuts(engine, i, id), status: live.status ?? "Started" } };
       },
       async read(id, p) {

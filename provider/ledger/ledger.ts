@@ -21,6 +21,8 @@ export interface NodeRow {
 export interface DeviceRow {
   id: string; nodeId: string; path: string; state: DeviceState; totalKiB: number; freeKiB: number; usedKiB: number;
   extentKiB: number; pvUuid: string | null; tags: Record<string, string>; opId: string | null; createdAt: string;
+  /** The volume group when it is not `vg_<id>`: a disk an operator set up by hand and adopted (no new bricks go there). */
+  vg?: string | null;
 }
 export interface VolumeRow {
   id: string; clusterId: string; name: string; sizeGiB: number; durability: Durability; gid: number;
@@ -33,6 +35,10 @@ export interface BrickRow {
   metaKiB: number; setIndex: number; position: number; subtype: "data" | "arbiter"; state: BrickState; opId: string | null;
   /** The brick's thin pool LV when it is not `tp_<id>` (bricks imported from Heketi); absent: `tp_<id>`. */
   thinPool?: string | null;
+  /** The brick's thin LV when it is not `brick_<id>` (a brick built by hand and adopted). */
+  lv?: string | null;
+  /** The brick's mount point when it is not Heketi's (a brick built by hand and adopted). */
+  mountPoint?: string | null;
 }
 export interface OperationRow {
   id: string; type: string; targetId: string; status: OperationStatus; plan: unknown; error: string | null;
@@ -190,8 +196,8 @@ export class Ledger {
     if (dup) throw new ConflictError(`Device ${d.path} is already in use on this node (ID: ${dup.id})`);
     const row: DeviceRow = { ...d, opId: d.opId ?? null, createdAt: now() };
     this.db
-      .prepare("INSERT INTO devices(id, node_id, path, state, total_kib, free_kib, used_kib, extent_kib, pv_uuid, tags, op_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
-      .run(row.id, row.nodeId, row.path, row.state, row.totalKiB, row.freeKiB, row.usedKiB, row.extentKiB, row.pvUuid, j(row.tags), row.opId, row.createdAt);
+      .prepare("INSERT INTO devices(id, node_id, path, state, total_kib, free_kib, used_kib, extent_kib, pv_uuid, tags, op_id, created_at, vg_name) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
+      .run(row.id, row.nodeId, row.path, row.state, row.totalKiB, row.freeKiB, row.usedKiB, row.extentKiB, row.pvUuid, j(row.tags), row.opId, row.createdAt, row.vg ?? null);
     return row;
   }
   findDevice(id: string): DeviceRow | undefined {
@@ -216,10 +222,10 @@ export class Ledger {
   /** Insert or overwrite a device row as given (rebuilding the ledger from the nodes). */
   putDevice(d: DeviceRow): void {
     this.stmt(
-      "INSERT INTO devices(id, node_id, path, state, total_kib, free_kib, used_kib, extent_kib, pv_uuid, tags, op_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) " +
+      "INSERT INTO devices(id, node_id, path, state, total_kib, free_kib, used_kib, extent_kib, pv_uuid, tags, op_id, created_at, vg_name) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) " +
         "ON CONFLICT(id) DO UPDATE SET node_id=excluded.node_id, path=excluded.path, state=excluded.state, total_kib=excluded.total_kib, free_kib=excluded.free_kib, used_kib=excluded.used_kib, " +
-        "extent_kib=excluded.extent_kib, pv_uuid=excluded.pv_uuid, tags=excluded.tags, op_id=excluded.op_id",
-    ).run(d.id, d.nodeId, d.path, d.state, d.totalKiB, d.freeKiB, d.usedKiB, d.extentKiB, d.pvUuid, j(d.tags), d.opId, d.createdAt);
+        "extent_kib=excluded.extent_kib, pv_uuid=excluded.pv_uuid, tags=excluded.tags, op_id=excluded.op_id, vg_name=excluded.vg_name",
+    ).run(d.id, d.nodeId, d.path, d.state, d.totalKiB, d.freeKiB, d.usedKiB, d.extentKiB, d.pvUuid, j(d.tags), d.opId, d.createdAt, d.vg ?? null);
   }
   /** Move `kib` from free to used (negative: give it back). */
   reserveOnDevice(id: string, kib: number): void {
@@ -278,8 +284,8 @@ export class Ledger {
   // ---- bricks
   insertBrick(b: BrickRow): void {
     this.db
-      .prepare("INSERT INTO bricks(id, volume_id, device_id, node_id, path, size_kib, tp_kib, meta_kib, set_index, position, subtype, state, op_id, thin_pool) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
-      .run(b.id, b.volumeId, b.deviceId, b.nodeId, b.path, b.sizeKiB, b.tpKiB, b.metaKiB, b.setIndex, b.position, b.subtype, b.state, b.opId, b.thinPool ?? null);
+      .prepare("INSERT INTO bricks(id, volume_id, device_id, node_id, path, size_kib, tp_kib, meta_kib, set_index, position, subtype, state, op_id, thin_pool, lv_name, mount_point) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+      .run(b.id, b.volumeId, b.deviceId, b.nodeId, b.path, b.sizeKiB, b.tpKiB, b.metaKiB, b.setIndex, b.position, b.subtype, b.state, b.opId, b.thinPool ?? null, b.lv ?? null, b.mountPoint ?? null);
   }
   findBrick(id: string): BrickRow | undefined {
     const r = this.stmt("SELECT * FROM bricks WHERE id = ?").get(id) as Record<string, unknown> | undefined;
@@ -357,6 +363,7 @@ function deviceRow(r: Record<string, unknown>): DeviceRow {
     id: r.id as string, nodeId: r.node_id as string, path: r.path as string, state: r.state as DeviceState,
     totalKiB: r.total_kib as number, freeKiB: r.free_kib as number, usedKiB: r.used_kib as number, extentKiB: r.extent_kib as number,
     pvUuid: r.pv_uuid as string | null, tags: JSON.parse(r.tags as string), opId: r.op_id as string | null, createdAt: r.created_at as string,
+    ...(r.vg_name ? { vg: r.vg_name as string } : {}),
   };
 }
 function volumeRow(r: Record<string, unknown>): VolumeRow {
@@ -374,6 +381,8 @@ function brickRow(r: Record<string, unknown>): BrickRow {
     position: r.position as number, subtype: r.subtype as "data" | "arbiter", state: r.state as BrickState, opId: r.op_id as string | null,
   };
   if (r.thin_pool) b.thinPool = r.thin_pool as string;
+  if (r.lv_name) b.lv = r.lv_name as string;
+  if (r.mount_point) b.mountPoint = r.mount_point as string;
   return b;
 }
 function opRow(r: Record<string, unknown>): OperationRow {

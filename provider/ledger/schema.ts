@@ -103,4 +103,12 @@ export const MIGRATIONS: string[] = [
   // 4: the owner's heartbeat, renewed while it runs: how a process that cannot see the owner in /proc
   // (another host, another pid namespace) tells a live owner from a dead one
   `ALTER TABLE operations ADD COLUMN heartbeat_at TEXT;`,
+  // 5: storage an operator built by hand and adopted: a device's volume group when it is not vg_<id>,
+  // a brick's thin LV when it is not brick_<id> and its mount point when it is not Heketi's. NULL
+  // means Heketi's layout (everything this engine creates).
+  `
+  ALTER TABLE devices ADD COLUMN vg_name TEXT;
+  ALTER TABLE bricks ADD COLUMN lv_name TEXT;
+  ALTER TABLE bricks ADD COLUMN mount_point TEXT;
+  `,
 ];

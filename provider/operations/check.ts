@@ -3,7 +3,7 @@
  * gluster's volumes and bricks — every difference in words an operator can act on. Reads only: the
  * same facts and the same planning as the rebuild (rebuild.ts), compared instead of applied.
  */
-import { brickMountPoint, isOwnerTag, parseBrickPath } from "../commands/layout";
+import { brickMountPoint, deviceVg, isOwnerTag, parseBrickPath } from "../commands/layout";
 import { ownerTagList } from "../commands/lvm";
 import type { Ledger } from "../ledger/ledger";
 import { ownerAlive } from "../ledger/owner";
@@ -47,7 +47,7 @@ export type RepairAction =
   /** a brick of the ledger lost its fstab line: add it back */
   | { kind: "add-fstab-line"; nodeId: string; deviceId: string; brickId: string }
   /** a VG of the ledger without its owner tags (made before they existed) or with a stale zone: tag it */
-  | { kind: "tag-device"; nodeId: string; deviceId: string; drop: string[] }
+  | { kind: "tag-device"; nodeId: string; deviceId: string; drop: string[]; vg?: string | null }
   /** an fstab line for a brick that is neither in the ledger nor on the node (no LV, not mounted): drop it */
   | { kind: "drop-fstab-line"; nodeId: string; deviceId: string; brickId: string };
 
@@ -102,16 +102,16 @@ export function compareWithNodes(ledger: Ledger, clusterId: string, facts: NodeF
     const node = nodes.find((n) => n.id === f.nodeId);
     if (!node) continue;
     for (const vg of f.vgs) {
-      const id = VG.exec(vg.vgName)?.[1];
+      const id = VG.exec(vg.vgName)?.[1] ?? vg.pgfs.device; // Heketi's name, or an adopted VG's device tag
       const row = id ? ledger.findDevice(id) : undefined;
-      if (!row || row.nodeId !== node.id || row.opId) continue;
+      if (!row || row.nodeId !== node.id || row.opId || deviceVg(row) !== vg.vgName) continue;
       const want = ownerTagList({ nodeId: node.id, clusterId, zone: node.zone });
       const have = vg.tags.filter(isOwnerTag);
       if (want.every((t) => have.includes(t)) && have.every((t) => want.includes(t))) continue;
       out.push({
         kind: "device-identity",
         message: `${dev(row.id)}: its VG is tagged ${have.length ? have.join(" ") : "with no owner"}, the ledger says ${want.join(" ")}; a ledger rebuilt from the nodes would read the tags, so \`check --repair\` retags it`,
-        repair: { kind: "tag-device", nodeId: node.id, deviceId: row.id, drop: have.filter((t) => !want.includes(t)) },
+        repair: { kind: "tag-device", nodeId: node.id, deviceId: row.id, drop: have.filter((t) => !want.includes(t)), vg: row.vg ?? null },
       });
     }
   }
@@ -195,7 +195,7 @@ function compareMounts(ledger: Ledger, facts: NodeFacts[], plan: RebuildPlan, ho
     const accounted = new Set<string>();
     for (const d of devices) {
       for (const b of ledger.listBricksOnDevice(d.id)) {
-        const mnt = brickMountPoint(d.id, b.id);
+        const mnt = b.mountPoint ?? brickMountPoint(d.id, b.id);
         accounted.add(mnt);
         const v = ledger.findVolume(b.volumeId);
         if (d.opId || b.opId || !v || v.opId || v.state !== "online") continue;
@@ -205,8 +205,12 @@ function compareMounts(ledger: Ledger, facts: NodeFacts[], plan: RebuildPlan, ho
         if (!f.fstab.has(mnt)) {
           out.push({
             kind: "brick-fstab-missing",
-            message: `brick ${mnt} of volume ${v.name} [${v.id}] on ${host(f.nodeId)} has no line in fstab: it will not be mounted after a reboot; \`check --repair\` adds it back`,
-            repair: { kind: "add-fstab-line", nodeId: f.nodeId, deviceId: d.id, brickId: b.id },
+            ...(b.mountPoint
+              ? { message: `brick ${mnt} of volume ${v.name} [${v.id}] on ${host(f.nodeId)} (built by hand, adopted) has no line in fstab: it will not be mounted after a reboot; add its line back by hand` }
+              : {
+                  message: `brick ${mnt} of volume ${v.name} [${v.id}] on ${host(f.nodeId)} has no line in fstab: it will not be mounted after a reboot; \`check --repair\` adds it back`,
+                  repair: { kind: "add-fstab-line" as const, nodeId: f.nodeId, deviceId: d.id, brickId: b.id },
+                }),
           });
         }
       }

@@ -3,12 +3,12 @@ import { OpContext, runScript } from "./context";
 import { runJournaled } from "./journal";
 import * as S from "./scripts";
 
-/** Tear a device's VG/PV down (idempotent; only the VG we named vg_<id>) and drop its row; `teardown: false` only drops the row. */
+/** Tear a device's VG/PV down (idempotent; its own VG: vg_<id>, or the name an adopted one kept) and drop its row; `teardown: false` only drops the row. */
 export async function forgetDevice(ctx: OpContext, deviceId: string, opts: { teardown?: boolean } = {}): Promise<void> {
   const d = ctx.ledger.findDevice(deviceId);
   if (!d) return;
   const node = ctx.ledger.getNode(d.nodeId);
-  if (opts.teardown ?? true) await runScript(ctx, node, S.deviceTeardown(ctx, d.id, d.path));
+  if (opts.teardown ?? true) await runScript(ctx, node, S.deviceTeardown(ctx, d));
   ctx.ledger.immediate(() => ctx.ledger.deleteDevice(d.id));
 }
 

@@ -263,7 +263,7 @@ export async function setNodeZone(ctx: OpContext, id: string, zone: number): Pro
   const devices = ctx.ledger.listDevices(id);
   if (devices.length) {
     const owner = { nodeId: node.id, clusterId: node.clusterId, zone };
-    await runScript(ctx, node, script(devices.map((d) => L.vgTagOwner(d.id, owner, [zoneTag(node.zone)]))));
+    await runScript(ctx, node, script(devices.map((d) => L.vgTagOwner(d, owner, [zoneTag(node.zone)]))));
   }
   ctx.ledger.immediate(() => ctx.ledger.updateNode(id, { zone }));
 }

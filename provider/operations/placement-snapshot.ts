@@ -1,7 +1,11 @@
 import type { Ledger } from "../ledger/ledger";
 import type { Topology } from "../placement";
 
-/** The placement view of a cluster: online nodes and devices with their free space (pure read). */
+/**
+ * The placement view of a cluster: online nodes and devices with their free space (pure read). A
+ * device whose VG an operator built by hand and adopted keeps the bricks it has, but is never offered
+ * for new ones: the engine does not carve its LVs into a VG it did not make.
+ */
 export function topologySnapshot(ledger: Ledger, clusterId: string, opts: { excludeDevices?: string[] } = {}): Topology {
   const exclude = new Set(opts.excludeDevices ?? []);
   return {
@@ -12,7 +16,7 @@ export function topologySnapshot(ledger: Ledger, clusterId: string, opts: { excl
       tags: n.tags,
       devices: ledger
         .listDevices(n.id)
-        .filter((d) => !exclude.has(d.id))
+        .filter((d) => !exclude.has(d.id) && !d.vg)
         .map((d) => ({
           id: d.id,
           nodeId: n.id,

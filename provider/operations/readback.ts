@@ -4,7 +4,7 @@
  */
 import * as G from "../commands/gluster";
 import * as L from "../commands/lvm";
-import { vgName } from "../commands/layout";
+import { deviceVg } from "../commands/layout";
 import { GlusterVolumeInfo, parseOneVolumeInfoXml, parsePoolListXml, parsePvsReport, parseVgDisplay, parseVgsReport } from "../commands/parsers";
 import { script, section, splitSections } from "../commands/shell";
 import type { NodeRow } from "../ledger/ledger";
@@ -64,14 +64,14 @@ export async function inspectDevice(ctx: OpContext, deviceId: string): Promise<L
   const d = ctx.ledger.findDevice(deviceId);
   if (!d) return undefined;
   const node = ctx.ledger.getNode(d.nodeId);
-  const r = await probeScript(ctx, node, script([section("vgs", L.vgsReport()), section("vg", L.vgDisplay(d.id)), section("pvs", L.pvsReport([d.path]))]));
+  const r = await probeScript(ctx, node, script([section("vgs", L.vgsReport()), section("vg", L.vgDisplay(d)), section("pvs", L.pvsReport([d.path]))]));
   const s = splitSections(r.stdout);
   const unreadable = (what: string) =>
     new Error(`cannot read ${what} of device ${d.path} (${d.id}) on ${node.manageHost} (exit ${r.code}${r.stderr.trim() ? `: ${r.stderr.trim()}` : ""}); check SSH and sudo on the node, then retry`);
   const vgs = s.get("vgs");
   if (vgs?.rc !== 0) throw unreadable("the VG list");
-  if (!parseVgsReport(vgs.output).some((x) => x.vgName === vgName(d.id))) return undefined;
-  if (s.get("vg")?.rc !== 0) throw unreadable(`VG ${vgName(d.id)}`);
+  if (!parseVgsReport(vgs.output).some((x) => x.vgName === deviceVg(d))) return undefined;
+  if (s.get("vg")?.rc !== 0) throw unreadable(`VG ${deviceVg(d)}`);
   const vg = parseVgDisplay(s.get("vg")!.output);
   const pv = s.get("pvs")?.rc === 0 ? parsePvsReport(s.get("pvs")!.output)[0] : undefined;
   return { id: d.id, totalKiB: d.totalKiB, freeKiB: d.freeKiB, usedKiB: d.usedKiB, sizeOnNodeKiB: pv?.devSizeKiB ?? null, vgFreeKiB: vg.freeKiB, vgTotalKiB: vg.totalKiB, vgUsedKiB: vg.allocatedKiB };

@@ -15,7 +15,7 @@
  */
 import * as G from "../commands/gluster";
 import * as L from "../commands/lvm";
-import { assertFilePath, brickPath, DEFAULT_FSTAB, HEKETI_MOUNT_ROOT, lvName, parseBrickPath, thinPoolName } from "../commands/layout";
+import { assertFilePath, brickMountPoint, brickPath, DEFAULT_FSTAB, HEKETI_MOUNT_ROOT, lvName, parseBrickPath, thinPoolName } from "../commands/layout";
 import { durabilityOf, GlusterVolumeInfo, LvRow, parsePoolListXml, parsePvsReport, parseVgsReport, parseLvsReport, parseVolumeInfoXml, PvRow, VgRow } from "../commands/parsers";
 import { Script, ignoreFailure, script, section, sh, splitSections } from "../commands/shell";
 import type { BrickRow, DeviceRow, Ledger, NodeRow, VolumeRow } from "../ledger/ledger";
@@ -52,10 +52,12 @@ export type NodeFacts =
       lvs: LvRow[];
       groups: Map<string, number>;
       volumes: GlusterVolumeInfo[] | null;
-      /** mount points under Heketi's mount root that are mounted */
+      /** mount points that are mounted */
       mounts: Set<string>;
-      /** mount points under Heketi's mount root that fstab names */
+      /** mount points that fstab names */
       fstab: Set<string>;
+      /** what is mounted where (/proc/mounts): how a hand-built brick's directory leads to its LV */
+      mountTable: MountEntry[];
     }
   | { nodeId: string; answered: false; error: string };
 
@@ -82,15 +84,39 @@ const GLUSTER_DEFAULT_OPTIONS = new Set(["transport.address-family", "storage.fi
 /** `<gid> <path>` of every brick root (Heketi chowns it to the volume's gid). */
 const BRICK_GROUPS = sh`find ${HEKETI_MOUNT_ROOT} -mindepth 3 -maxdepth 3 -name brick -printf ${"%G %p\n"}`;
 
-/** Mount points under Heketi's mount root in a mount table (`/proc/mounts` or fstab: the second field). */
-export function brickMountsIn(table: string): Set<string> {
-  const out = new Set<string>();
+export interface MountEntry {
+  source: string;
+  target: string;
+}
+
+/** The entries of a mount table (`/proc/mounts` or fstab: source and mount point, octal escapes undone). */
+export function mountEntries(table: string): MountEntry[] {
+  const out: MountEntry[] = [];
+  const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
   for (const line of table.split("\n")) {
-    if (/^\s*#/.test(line)) continue;
-    const target = line.trim().split(/\s+/)[1];
-    if (target?.startsWith(`${HEKETI_MOUNT_ROOT}/`)) out.add(target.replace(/\\040/g, " "));
+    if (/^\s*(#|$)/.test(line)) continue;
+    const [source, target] = line.trim().split(/\s+/);
+    if (source && target?.startsWith("/")) out.push({ source: unescape(source), target: unescape(target) });
   }
   return out;
+}
+
+/** The mount points of a mount table. */
+export function brickMountsIn(table: string): Set<string> {
+  return new Set(mountEntries(table).map((e) => e.target));
+}
+
+/**
+ * The mount that holds a path: the entry with the longest mount point that is the path or one of its
+ * parents (what a hand-built brick directory sits on).
+ */
+export function mountHolding(table: readonly MountEntry[], path: string): MountEntry | undefined {
+  let best: MountEntry | undefined;
+  for (const e of table) {
+    const inside = e.target === path || path.startsWith(e.target === "/" ? "/" : `${e.target}/`);
+    if (inside && (!best || e.target.length > best.target.length)) best = e;
+  }
+  return best;
 }
 
 /**
@@ -141,6 +167,7 @@ export function parseFacts(nodeId: string, stdout: string): NodeFacts {
     volumes,
     mounts: brickMountsIn(need("mounts")),
     fstab: brickMountsIn(need("fstab")),
+    mountTable: mountEntries(need("mounts")),
   };
 }
 
@@ -183,7 +210,9 @@ export function planRebuild(ledger: Ledger, pool: DeclaredPool, facts: NodeFacts
     }
     const live = new Set<string>();
     for (const vg of f.vgs) {
-      const id = VG.exec(vg.vgName)?.[1];
+      // Heketi's vg_<id>, or a VG built by hand that was adopted as a device (tagged with its id)
+      const named = VG.exec(vg.vgName)?.[1];
+      const id = named ?? (vg.pgfs.device && vg.pgfs.cluster === pool.clusterId ? vg.pgfs.device : undefined);
       if (!id) continue;
       live.add(id);
       const old = ledger.findDevice(id);
@@ -195,6 +224,7 @@ export function planRebuild(ledger: Ledger, pool: DeclaredPool, facts: NodeFacts
         id, nodeId: n.id, path: declaredDevice.get(id)?.path ?? old?.path ?? pv?.pvName ?? "", state: old?.state ?? "online",
         totalKiB, freeKiB: totalKiB, usedKiB: 0, extentKiB, pvUuid: pv?.pvUuid ?? old?.pvUuid ?? null,
         tags: declaredDevice.get(id)?.tags ?? old?.tags ?? {}, opId: null, createdAt: old?.createdAt ?? new Date().toISOString(),
+        ...(named ? {} : { vg: vg.vgName }),
       });
       lvsOf.set(id, { node: n.id, lvs: new Map(f.lvs.filter((l) => l.vgName === vg.vgName).map((l) => [l.lvName, l])) });
     }
@@ -222,7 +252,7 @@ export function planRebuild(ledger: Ledger, pool: DeclaredPool, facts: NodeFacts
     for (const v of ledger.listVolumes(pool.clusterId)) {
       if (live.has(v.id) || busy.has(v.id)) continue;
       // gone from gluster: keep the row while its bricks are still on the nodes (the next create of that name cleans them)
-      const bricksLeft = ledger.listBricks(v.id).some((b) => { const l = lvsOf.get(b.deviceId); return !l || l.lvs.has(lvName(b.id)); });
+      const bricksLeft = ledger.listBricks(v.id).some((b) => { const l = lvsOf.get(b.deviceId); return !l || l.lvs.has(b.lv ?? lvName(b.id)); });
       if (!bricksLeft) goneVolumes.push(v.id);
     }
   }
@@ -271,8 +301,10 @@ export function planRebuild(ledger: Ledger, pool: DeclaredPool, facts: NodeFacts
     const l = lvsOf.get(d.id);
     if (!l) continue;
     const mine = bricksOn.get(d.id) ?? [];
-    const pools = new Set(mine.map((b) => b.thinPool ?? thinPoolName(b.id)));
-    const used = mine.reduce((a, b) => a + b.tpKiB + b.metaKiB, 0);
+    // a pool several bricks share (hand-built layouts) is counted once
+    const poolSpace = new Map(mine.map((b) => [b.thinPool ?? thinPoolName(b.id), b.tpKiB + b.metaKiB]));
+    const pools = new Set(poolSpace.keys());
+    const used = [...poolSpace.values()].reduce((a, k) => a + k, 0);
     // LVs that belong to no known brick (made by hand, or left by an operation elsewhere) take space too
     const foreign = [...l.lvs.values()].filter((lv) => !lv.isThinVolume && !pools.has(lv.lvName)).reduce((a, lv) => a + (lv.sizeKiB ?? 0) + (lv.metadataSizeKiB ?? 0), 0);
     if (foreign > 0) warnings.push(`device ${d.path} [${d.id}]: ${foreign} KiB are taken by logical volumes that belong to no brick`);
@@ -285,27 +317,37 @@ export function planRebuild(ledger: Ledger, pool: DeclaredPool, facts: NodeFacts
   return { clusterId: pool.clusterId, nodes, devices, goneDevices: goneDevices.filter((id) => !bricksOn.has(id)), volumes, goneVolumes, unresolved, complete, warnings };
 }
 
-function mapVolume(
+/**
+ * A gluster volume as ledger rows, from the nodes' facts. `adopting` maps a volume gluster does not
+ * mark yet: its id, and the id of each hand-built brick LV (a tag adoption left, or a new one).
+ */
+export function mapVolume(
   g: GlusterVolumeInfo,
   old: VolumeRow | undefined,
   clusterId: string,
   nodeOfHost: (host: string, uuid: string) => NodeRow | undefined,
   lvsOf: Map<string, { node: string; lvs: Map<string, LvRow> }>,
   facts: Map<string, NodeFacts>,
+  adopting?: { id: string; brickIdOf: (lv: LvRow) => string | undefined },
 ): { volume: VolumeRow; bricks: BrickRow[] } | { why: string } {
-  const id = g.heketiId!;
+  const id = adopting?.id ?? g.heketiId!;
   if (old && old.clusterId !== clusterId) return { why: `the ledger has it in another cluster (${old.clusterId})` };
   const durability = durabilityOf(g);
   const setSize = g.disperseCount > 0 ? g.disperseCount : Math.max(1, g.replicaCount);
   const dataPerSet = durability.type === "disperse" ? durability.data : 1;
   const bricks: BrickRow[] = [];
   for (const [i, b] of g.bricks.entries()) {
-    const ids = parseBrickPath(b.path);
-    if (!ids || ids.isMountPoint) return { why: `brick ${b.name} is not in Heketi's layout` };
     const node = nodeOfHost(b.host, b.hostUuid);
     if (!node) return { why: `brick ${b.name} is on a host that is not a declared node of this cluster` };
     const f = facts.get(node.id);
     if (!f || !f.answered) return { why: `node ${node.manageHost} (holding brick ${b.name}) did not answer` };
+    const ids = parseBrickPath(b.path);
+    if (!ids || ids.isMountPoint) {
+      const hand = handBuiltBrick(b.name, b.path, node, f, lvsOf, adopting?.brickIdOf ?? ((lv) => (lv.pgfs.volume === id ? lv.pgfs.brick : undefined)));
+      if ("why" in hand) return hand;
+      bricks.push({ ...hand, volumeId: id, setIndex: Math.floor(i / setSize), position: i % setSize, subtype: b.isArbiter ? "arbiter" : "data", state: "ready", opId: null });
+      continue;
+    }
     const dev = lvsOf.get(ids.deviceId);
     if (!dev || dev.node !== node.id) return { why: `brick ${b.name}: its volume group vg_${ids.deviceId} is not on ${node.manageHost}` };
     const lv = dev.lvs.get(lvName(ids.brickId));
@@ -333,6 +375,42 @@ function mapVolume(
       options, state: "online", opId: null, createdAt: old?.createdAt ?? new Date().toISOString(), snapshotEnable: old?.snapshotEnable ?? factor > 1,
     },
     bricks,
+  };
+}
+
+type HandBuilt = Pick<BrickRow, "id" | "deviceId" | "nodeId" | "path" | "sizeKiB" | "tpKiB" | "metaKiB" | "thinPool" | "lv" | "mountPoint">;
+
+/**
+ * A brick an operator built by hand (any VG, LV and mount point): its directory's mount, the thin LV
+ * mounted there, that LV's pool, in a VG adopted as a device of the node. `idOf` names the brick: the
+ * `pgfs.brick` tag adoption put on the LV (or, when adopting, a new id).
+ */
+export function handBuiltBrick(
+  name: string,
+  path: string,
+  node: NodeRow,
+  f: Extract<NodeFacts, { answered: true }>,
+  lvsOf: Map<string, { node: string; lvs: Map<string, LvRow> }>,
+  idOf: (lv: LvRow) => string | undefined,
+): HandBuilt | { why: string } {
+  const mount = mountHolding(f.mountTable, path);
+  if (!mount || mount.target === "/") return { why: `brick ${name} is not on a mounted file system of its own on ${node.manageHost}` };
+  let found: { deviceId: string; lv: LvRow; lvs: Map<string, LvRow> } | undefined;
+  for (const [deviceId, l] of lvsOf) {
+    if (l.node !== node.id) continue;
+    for (const lv of l.lvs.values()) if (lv.dmPath === mount.source || `/dev/${lv.vgName}/${lv.lvName}` === mount.source) found = { deviceId, lv, lvs: l.lvs };
+  }
+  if (!found) return { why: `brick ${name}: ${mount.source} (mounted at ${mount.target}) is not a logical volume on a device of ${node.manageHost} in this cluster` };
+  const { lv, deviceId } = found;
+  const pool = lv.poolLv ? found.lvs.get(lv.poolLv) : undefined;
+  if (!lv.isThinVolume || !pool || lv.sizeKiB === null || pool.sizeKiB === null) return { why: `brick ${name}: ${lv.vgName}/${lv.lvName} is not a thin LV in a thin pool (only thin-provisioned bricks can be managed)` };
+  const id = idOf(lv);
+  if (!id) return { why: `brick ${name}: ${lv.vgName}/${lv.lvName} is not tagged as a brick of this volume (adopt the volume first)` };
+  return {
+    id, deviceId, nodeId: node.id, path, sizeKiB: lv.sizeKiB, tpKiB: pool.sizeKiB, metaKiB: pool.metadataSizeKiB ?? 0,
+    thinPool: pool.lvName === thinPoolName(id) ? null : pool.lvName,
+    lv: lv.lvName === lvName(id) ? null : lv.lvName,
+    mountPoint: mount.target === brickMountPoint(deviceId, id) ? null : mount.target,
   };
 }
 

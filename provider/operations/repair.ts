@@ -18,7 +18,7 @@ export function nodeRepairScript(node: NodeRow, actions: readonly NodeAction[], 
   const file = assertFilePath(fstab);
   return script(
     actions.map((a) => {
-      if (a.kind === "tag-device") return vgTagOwner(a.deviceId, { nodeId: node.id, clusterId: node.clusterId, zone: node.zone }, a.drop);
+      if (a.kind === "tag-device") return vgTagOwner({ id: a.deviceId, vg: a.vg }, { nodeId: node.id, clusterId: node.clusterId, zone: node.zone }, a.drop);
       if (a.kind === "add-fstab-line") return ensureLineInFile(fstabLine(a.deviceId, a.brickId), file);
       const mnt = brickMountPoint(a.deviceId, a.brickId);
       return unless(lvExists(lvPath(a.deviceId, a.brickId)), unless(sh`mountpoint -q ${mnt}`, removeTableLines(file, 2, mnt)));

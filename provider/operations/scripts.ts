@@ -7,6 +7,7 @@ import type { GlusterOption } from "../model/schemas";
 import * as G from "../commands/gluster";
 import * as B from "../commands/brick";
 import * as L from "../commands/lvm";
+import type { BrickArgs } from "../commands/lvm";
 import { brickPath as layoutBrickPath } from "../commands/layout";
 import { parseDeviceProbeSections, parsePoolListXml, parseVgDisplay, parsePvsReport } from "../commands/parsers";
 import type { DeviceProbe } from "../commands/parsers/probe";
@@ -76,8 +77,8 @@ export function parseDeviceInfo(stdout: string): DeviceInfo {
   return { totalKiB: vg.totalKiB, freeKiB: vg.freeKiB, usedKiB: vg.allocatedKiB, extentKiB: vg.extentKiB, pvUuid: pv?.pvUuid ?? null };
 }
 
-export function deviceTeardown(_ctx: OpContext, deviceId: string, path: string): Script {
-  return script(L.deviceTeardown({ device: path, deviceId }));
+export function deviceTeardown(_ctx: OpContext, d: { id: string; path: string; vg?: string | null }): Script {
+  return script(L.deviceTeardown({ device: d.path, deviceId: d.id, vg: d.vg }));
 }
 
 /** All of one node's bricks of a volume, created in one script (one SSH session). */
@@ -92,8 +93,15 @@ export function bricksCreate(ctx: OpContext, v: VolumeRow, bricks: BrickRow[]): 
   );
 }
 
+/** A brick's names on its node (an adopted brick keeps its VG, LV, pool and mount point). */
+export function brickArgs(ctx: OpContext, b: BrickRow): BrickArgs {
+  return {
+    deviceId: b.deviceId, brickId: b.id, thinPool: b.thinPool, vg: ctx.ledger.findDevice(b.deviceId)?.vg ?? null, lv: b.lv, mountPoint: b.mountPoint, fstab: ctx.settings.fstab,
+  };
+}
+
 export function bricksDestroy(ctx: OpContext, _v: VolumeRow, bricks: BrickRow[]): Script {
-  return script(bricks.flatMap((b) => B.brickDestroy({ deviceId: b.deviceId, brickId: b.id, thinPool: b.thinPool, fstab: ctx.settings.fstab })));
+  return script(bricks.flatMap((b) => B.brickDestroy(brickArgs(ctx, b))));
 }
 
 function addresses(sets: string[][]): G.BrickAddress[] {

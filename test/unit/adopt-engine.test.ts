@@ -38,7 +38,8 @@ describe("adopt on the engine: a running cluster taken under management by id", 
     const volumeInputs = { connection, clusterId, name: "data", sizeGiB: 2, durability: { type: "replicate" as const, replica: 3, arbiter: false }, gid: 0, snapshotFactor: 1, options: [], pool };
     await assert.rejects(b.volume.adopt(vol.id, { ...volumeInputs, sizeGiB: 3 }), /cannot adopt volume [0-9a-f]{32}: the program does not declare it as it is \(sizeGiB: live 2, declared 3\)/);
     await assert.rejects(b.volume.adopt(vol.id, { ...volumeInputs, durability: { type: "none" } }), /durability: live \{"arbiter":false,"replica":3,"type":"replicate"\}, declared \{"type":"none"\}/);
-    await assert.rejects(b.volume.adopt("f".repeat(32), volumeInputs), /gluster on the declared nodes has no volume whose user.heketi.id is f{32}/);
+    await assert.rejects(b.volume.adopt("f".repeat(32), volumeInputs), new RegExp(`gluster marks data as volume ${vol.id} \\(user.heketi.id\\): adopt it under that id; nothing was changed`));
+    await assert.rejects(b.volume.adopt("f".repeat(32), { ...volumeInputs, name: "nosuch" }), /gluster has no volume named nosuch \(it has data\); nothing was changed/);
     const v = await b.volume.adopt(vol.id, volumeInputs);
     assert.equal(v.id, vol.id);
     assert.equal(v.outs.brickCount, 3);

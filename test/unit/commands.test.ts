@@ -215,7 +215,23 @@ describe("Destroying a brick", () => {
       `if [ "$({ /usr/sbin/lvm lvs --noheadings --options=thin_count 'vg_dddddddddddddddddddddddddddddddd/${P}'; } 2>/dev/null | tr -d '[:space:]')" = '0' ]; then /usr/sbin/lvm lvremove --autobackup=n -f 'vg_dddddddddddddddddddddddddddddddd/${P}'; fi`,
     );
     assert.ok(text(lines[2]).includes("brick_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"), "the brick LV keeps its own id");
-    assert.throws(() => Brick.brickDestroy({ deviceId: D, brickId: B, thinPool: "tp_x; rm -rf /" }), /thin pool must be tp_<32 lowercase hex digits>/);
+    assert.throws(() => Brick.brickDestroy({ deviceId: D, brickId: B, thinPool: "tp_x; rm -rf /" }), /thin pool must be an LVM name/);
+    assert.throws(() => Brick.brickDestroy({ deviceId: D, brickId: B, lv: "--force" }), /brick LV must be an LVM name/);
+    assert.throws(() => Brick.brickDestroy({ deviceId: D, brickId: B, vg: "-a" }), /volume group must be an LVM name/);
+  });
+
+  it("destroys a hand-built brick that was adopted under its own VG, LV, pool and mount point; the pool only once its last thin LV is gone", () => {
+    const lines = Brick.brickDestroy({ deviceId: D, brickId: B, vg: "gluster", lv: "data", thinPool: "pool_data", mountPoint: "/bricks/data" });
+    const t = text(lines);
+    assert.deepEqual(t, [
+      "if mountpoint -q '/bricks/data'; then umount '/bricks/data'; fi",
+      t[1],
+      "if { /usr/sbin/lvm lvs 'gluster/data'; } >/dev/null 2>&1; then /usr/sbin/lvm lvremove --autobackup=n -f 'gluster/data'; fi",
+      `if [ "$({ /usr/sbin/lvm lvs --noheadings --options=thin_count 'gluster/pool_data'; } 2>/dev/null | tr -d '[:space:]')" = '0' ]; then /usr/sbin/lvm lvremove --autobackup=n -f 'gluster/pool_data'; fi`,
+      "if test -d '/bricks/data'; then rmdir '/bricks/data'; fi",
+    ]);
+    assert.match(t[1], /PGFS_MATCH='\/bricks\/data'/, "the fstab line goes by its mount point, whatever names the device");
+    assert.throws(() => Brick.brickDestroy({ deviceId: D, brickId: B, mountPoint: "/bricks/x y" }), /file must be an absolute path/);
   });
 
   it("Heketi's thin_count probe is available on its own", () => {
