@@ -217,6 +217,11 @@ export class Engine {
     return adoption.planHandBuiltVolumeOnNodes(this.ctx, clusterId, id, name);
   }
 
+  /** A cluster built by hand, as rows with new ids, from its nodes (`adopt --node`; nothing is written). */
+  describeHandBuilt(hosts: readonly adoption.HandBuiltHost[]): Promise<adoption.HandBuiltCluster> {
+    return adoption.describeHandBuilt(this.ctx, hosts);
+  }
+
   /** Tag the planned volume's bricks and mark it in gluster; the next rebuild records it. */
   adoptHandBuiltVolume(plan: adoption.HandBuiltVolumePlan): Promise<void> {
     return this.ctx.serialize(`rebuild:${plan.volume.clusterId}`, () => adoption.adoptHandBuiltVolume(this.ctx, plan));

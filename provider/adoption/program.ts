@@ -13,7 +13,7 @@ export interface AdoptedCluster {
   id: string;
   file: boolean;
   block: boolean;
-  nodes: Array<{ node: NodeRow; devices: DeviceRow[] }>;
+  nodes: Array<{ node: NodeRow; devices: Array<Pick<DeviceRow, "id" | "path" | "tags">> }>;
   volumes: VolumeRow[];
 }
 
@@ -45,14 +45,23 @@ function objectLiteral(o: Record<string, unknown>): string {
   return `{ ${Object.entries(o).map(([k, v]) => `${/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? k : q(k)}: ${JSON.stringify(v)}`).join(", ")} }`;
 }
 
-export function adoptionProgram(c: AdoptedCluster, source: string): { text: string; resources: AdoptedResource[] } {
+export function adoptionProgram(c: AdoptedCluster, source: string, opts: { handBuilt?: boolean } = {}): { text: string; resources: AdoptedResource[] } {
   const resources: AdoptedResource[] = [{ type: "GlusterCluster", name: "storage", id: c.id }];
   const nodeName = uniqueNames();
   const deviceName = uniqueNames();
   const lines: string[] = [
     `// The GlusterFS cluster ${c.id} as it runs, written by \`pulumi-glusterfs adopt\` from ${source}.`,
-    "// Each resource adopts its live counterpart by id: the first `pulumi up` records them and changes nothing",
-    "// on the nodes; then change this program like any other (a larger sizeGiB expands a volume).",
+    ...(opts.handBuilt
+      ? [
+          "// It was built by hand, so these ids are new: the first `pulumi up` writes them onto the nodes (LVM tags on",
+          "// the VGs and brick LVs, user.heketi.id on each volume) and changes nothing else: no data moves, nothing is",
+          "// renamed or remounted. Zones follow the order the nodes were named in; new bricks go to disks you add (a",
+          "// Device without `adopt`), never into a volume group built by hand. Then change this program like any other.",
+        ]
+      : [
+          "// Each resource adopts its live counterpart by id: the first `pulumi up` records them and changes nothing",
+          "// on the nodes; then change this program like any other (a larger sizeGiB expands a volume).",
+        ]),
     "// Stack config: sshPrivateKey (secret) or sshPrivateKeyFile; sshUser (root), sshPort (22), sshSudo, knownHostsPath.",
     'import * as fs from "node:fs";',
     'import * as pulumi from "@pulumi/pulumi";',

@@ -62,9 +62,22 @@ function check<S extends z.ZodType>(schema: S, news: Props, extra?: (v: z.output
     const failures = r.error.issues
       .filter((i) => !touchesUnknown(inputs, i.path))
       .map((i) => ({ property: String(i.path[0] ?? ""), reason: `${i.path.join(".") || "(value)"}: ${i.message}` }));
-    return { inputs: news, failures };
+    return { inputs: failures.length ? news : withDefaults(schema, inputs, news), failures };
   }
   return { inputs: { ...news, ...(r.data as object) }, failures: extra?.(r.data) ?? [] };
+}
+
+/**
+ * Only unknowns failed: the known inputs still get their defaults (a `gid` left out is 0), so that the
+ * diff compares like with like. Without them, a preview where another input is unknown (a device
+ * added in the same run makes the pool unknown) would read "gid: 0 => (none)" as a replacing change.
+ */
+function withDefaults(schema: z.ZodType, inputs: Props, news: Props): Props {
+  if (!(schema instanceof z.ZodObject)) return news;
+  const unknown = Object.keys(inputs).filter((k) => hasUnknown(inputs[k]) && k in schema.shape);
+  const known = Object.fromEntries(Object.entries(inputs).filter(([k]) => !unknown.includes(k)));
+  const r = schema.partial(Object.fromEntries(unknown.map((k) => [k, true])) as never).safeParse(known);
+  return r.success ? { ...news, ...(r.data as object) } : news;
 }
 
 function at(o: Props, path: string): unknown {

@@ -130,3 +130,87 @@ export async function planHandBuiltVolumeOnNodes(ctx: OpContext, clusterId: stri
   if ("why" in plan) throw new Error(`cannot adopt volume ${name} (${volumeId}): ${plan.why}; ${nothingChanged}`);
   return plan;
 }
+
+/** A host as the operator names it on the command line (`adopt --node HOST[:PORT][=STORAGE]`). */
+export interface HandBuiltHost {
+  manageHost: string;
+  port?: number;
+  storageHost?: string;
+}
+
+/** What `adopt --node ...` finds on a cluster built by hand: rows with new ids, and what it left out. */
+export interface HandBuiltCluster {
+  clusterId: string;
+  nodes: Array<{ node: NodeRow; devices: Array<{ id: string; nodeId: string; path: string; vg: string }> }>;
+  volumes: VolumeRow[];
+  warnings: string[];
+}
+
+/**
+ * Pure: a cluster built by hand, from its nodes' facts, with new ids: the nodes (one trusted pool, zone
+ * = their order), the disks whose VG (one PV) holds a brick of a gluster volume, and those volumes.
+ * Volumes gluster already marks (user.heketi.id) are Heketi's or ours: adopted from a Heketi export
+ * or the ledger `rebuild` writes, not here.
+ */
+export function handBuiltCluster(hosts: readonly HandBuiltHost[], facts: readonly NodeFacts[], newIdFn: () => string = newId): HandBuiltCluster | { why: string } {
+  const silent = facts.flatMap((f, i) => (f.answered ? [] : [`${hosts[i].manageHost}: ${f.error}`]));
+  if (silent.length) return { why: `every node must answer: ${silent.join("; ")}` };
+  const answered = facts as Answered[];
+  const noGlusterd = hosts.filter((_, i) => !answered[i].uuid);
+  if (noGlusterd.length) return { why: `glusterd does not answer on ${noGlusterd.map((h) => h.manageHost).join(", ")}` };
+  const uuids = answered.map((f) => f.uuid!);
+  const outside = hosts.filter((_, i) => i > 0 && !answered[0].peers.some((p) => p.uuid === uuids[i]));
+  if (outside.length) return { why: `${outside.map((h) => h.manageHost).join(", ")} not in the trusted pool of ${hosts[0].manageHost} (\`gluster pool list\` there)` };
+  const missing = answered[0].peers.filter((p) => !uuids.includes(p.uuid));
+  if (missing.length) return { why: `the trusted pool also has ${missing.map((p) => p.hostnames[0] ?? p.uuid).join(", ")}: name every node of the cluster with --node` };
+  const clusterId = newIdFn();
+  const warnings: string[] = [];
+  // a node's storage address: as given, else as gluster's bricks name it, else an IPv4 address the pool
+  // knows it by (Kubernetes endpoints need addresses; a peer may know the prober only by its hostname)
+  const ipv4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+  const storageOf = (i: number): string => {
+    if (hosts[i].storageHost) return hosts[i].storageHost!;
+    for (const f of answered) for (const v of f.volumes ?? []) for (const b of v.bricks) if (b.hostUuid === uuids[i] && ipv4.test(b.host)) return b.host;
+    const names = answered.flatMap((f) => f.peers.filter((p) => p.uuid === uuids[i]).flatMap((p) => p.hostnames));
+    return names.find((h) => ipv4.test(h)) ?? names[0] ?? hosts[i].manageHost;
+  };
+  const nodes: NodeRow[] = hosts.map((h, i) => ({
+    id: newIdFn(), clusterId, manageHost: h.manageHost, storageHost: storageOf(i), zone: i + 1, tags: {}, ssh: h.port ? { port: h.port } : {},
+    state: "online", opId: null, createdAt: new Date().toISOString(),
+  }));
+  const factsById = new Map(answered.map((f, i) => [nodes[i].id, { ...f, nodeId: nodes[i].id }]));
+  // every VG on one disk is a candidate; only those that hold a brick are kept
+  const candidates = nodes.flatMap((n) => {
+    const f = factsById.get(n.id)!;
+    return f.vgs.filter((vg) => vg.pvCount === 1 && !/^vg_[0-9a-f]{32}$/.test(vg.vgName) && f.pvs.some((p) => p.vgName === vg.vgName)).map((vg) => ({
+      id: newIdFn(), nodeId: n.id, path: f.pvs.find((p) => p.vgName === vg.vgName)!.pvName, vg: vg.vgName,
+    }));
+  });
+  const volumes: VolumeRow[] = [];
+  const used = new Set<string>();
+  for (const g of answered.find((f) => f.volumes !== null)?.volumes ?? []) {
+    if (g.heketiId) {
+      warnings.push(`volume ${g.name} is marked as ${g.heketiId} (user.heketi.id): adopt it from a Heketi export or from the ledger \`pulumi-glusterfs rebuild\` writes`);
+      continue;
+    }
+    const plan = planHandBuiltVolume(nodes, candidates, factsById, clusterId, newIdFn(), g.name, newIdFn);
+    if ("why" in plan) {
+      warnings.push(`volume ${g.name} left out: ${plan.why}`);
+      continue;
+    }
+    for (const b of plan.bricks) used.add(b.deviceId);
+    volumes.push(plan.volume);
+  }
+  return { clusterId, nodes: nodes.map((node) => ({ node, devices: candidates.filter((d) => d.nodeId === node.id && used.has(d.id)) })), volumes, warnings };
+}
+
+/** Ask the hosts what they hold and describe the hand-built cluster they make (nothing is written). */
+export async function describeHandBuilt(ctx: OpContext, hosts: readonly HandBuiltHost[]): Promise<HandBuiltCluster> {
+  const targets: NodeRow[] = hosts.map((h, i) => ({
+    id: `host-${i}`, clusterId: "", manageHost: h.manageHost, storageHost: h.storageHost ?? h.manageHost, zone: 1, tags: {},
+    ssh: h.port ? { port: h.port } : {}, state: "online", opId: null, createdAt: "",
+  }));
+  const found = handBuiltCluster(hosts, await gatherFacts(ctx, targets));
+  if ("why" in found) throw new Error(`cannot describe the cluster of ${hosts.map((h) => h.manageHost).join(", ")}: ${found.why}`);
+  return found;
+}

@@ -1,8 +1,12 @@
-// A Heketi-built cluster moves under code, in the operator's own infra repo: the real Heketi (v10.3.0,
-// its SSH executor) builds a cluster and a replica-3 volume on the lab; `heketi db export` and
-// `pulumi-glusterfs adopt` write the program; the packed package in a TypeScript Pulumi project, run by
-// the real CLI and Node.js language host, adopts it (nothing changes on the nodes), previews no change,
-// expands the volume, refreshes, and destroys it all, leaving the nodes clean.
+// Running clusters move under code, in the operator's own infra repo (the packed package in a TypeScript
+// Pulumi project, run by the real CLI and Node.js language host):
+//  - Heketi-built: the real Heketi (v10.3.0, its SSH executor) builds a cluster and a replica-3 volume
+//    on the lab; `heketi db export` and `pulumi-glusterfs adopt` write the program; up adopts it
+//    (nothing changes on the nodes), preview shows no change, the volume expands, refresh, destroy;
+//  - built by hand with gluster and LVM (own VG, thin pool, LV, mount point, fstab line):
+//    `pulumi-glusterfs adopt --node ...` reads it over SSH and writes the program; up tags it in place,
+//    preview shows no change, it grows onto new disks, refresh, destroy.
+// Both leave the nodes clean. One suite, so the package is packed and installed once.
 import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
@@ -30,7 +34,17 @@ async function nodesSnapshot(lab: LabDescription): Promise<string[]> {
   return out;
 }
 
-describe("lab: adopting a Heketi-built cluster into an infra repo (real Heketi, real Pulumi CLI)", function () {
+/** Everything of the hand-built layout on a node: VGs, LVs, mounts and fstab lines of /bricks. */
+async function handBuiltLeftovers(lab: LabDescription): Promise<string[]> {
+  const out: string[] = [];
+  for (const n of lab.nodes) {
+    const s = await onNode(n, "{ vgs --noheadings -o vg_name; lvs --noheadings -o vg_name,lv_name; } 2>/dev/null | grep -w gluster || true; grep ' /bricks' /proc/mounts /etc/fstab || true; test -e /bricks/data && echo /bricks/data || true");
+    out.push(...s.split("\n").map((l) => l.trim()).filter(Boolean).map((l) => `${n.name} ${l}`));
+  }
+  return out;
+}
+
+describe("lab: adopting running clusters into an infra repo (Heketi-built, hand-built; real Pulumi CLI)", function () {
   this.timeout(30 * 60_000);
   let lab: LabDescription;
   let heketi: HeketiServer | undefined;
@@ -45,6 +59,11 @@ describe("lab: adopting a Heketi-built cluster into an infra repo (real Heketi, 
     r = await createInfraRepo({ name: "glusterfs-adopted", description: "a Heketi-built GlusterFS cluster, under code", program: "// written by pulumi-glusterfs adopt\n" });
     work = path.join(r.tmp, "heketi");
     fs.mkdirSync(work);
+    const first = lab.nodes[0];
+    await r.cli("config", ["config", "set", "sshPrivateKeyFile", first.privateKeyPath]);
+    await r.cli("config", ["config", "set", "sshPort", String(first.sshPort)]);
+    await r.cli("config", ["config", "set", "sshUser", first.sshUser]);
+    await r.cli("config", ["config", "set", "knownHostsPath", lab.knownHostsPath]);
   });
 
   afterEach(function () {
@@ -106,11 +125,6 @@ describe("lab: adopting a Heketi-built cluster into an infra repo (real Heketi, 
     assert.equal(program.match(/new Node\(/g)?.length, 3, program);
     assert.equal(program.match(/new Device\(/g)?.length, 3, program);
     assert.match(adopted.out, /3 node\(s\), 3 device\(s\), 1 volume\(s\)/);
-    const first = lab.nodes[0];
-    await r.cli("config", ["config", "set", "sshPrivateKeyFile", first.privateKeyPath]);
-    await r.cli("config", ["config", "set", "sshPort", String(first.sshPort)]);
-    await r.cli("config", ["config", "set", "sshUser", first.sshUser]);
-    await r.cli("config", ["config", "set", "knownHostsPath", lab.knownHostsPath]);
   });
 
   it("a program that does not say what runs is refused at up, naming the live value; nothing changes on the nodes", async function () {
@@ -161,6 +175,89 @@ describe("lab: adopting a Heketi-built cluster into an infra repo (real Heketi, 
   it("pulumi destroy removes the volume, the devices and the nodes: the lab is as clean as before Heketi", async function () {
     const d = await r.cli("destroy", ["destroy", "--yes"], { timeoutMs: 10 * 60_000 });
     assert.match(d.out, /- 9 deleted/);
+    const dirty: string[] = [];
+    for (const n of lab.nodes) dirty.push(...(await nodeLeftovers(n)).map((l) => `${n.name} ${l}`));
+    assert.deepEqual(dirty, []);
+  });
+
+  it("an operator builds a replica-3 volume by hand: their own VG, thin pool, LV, mount point and fstab line", async function () {
+    const [first, ...others] = lab.nodes;
+    for (const n of others) await onNode(first, `gluster --mode=script peer probe ${n.storageAddress}`);
+    await Promise.all(
+      lab.nodes.map((n) =>
+        onNode(
+          n,
+          [
+            "set -e",
+            `pvcreate -qq ${n.devices[0]}`,
+            `vgcreate -qq gluster ${n.devices[0]}`,
+            "lvcreate -qq -L 1G -T gluster/pool",
+            "lvcreate -qq -V 1G -T gluster/pool -n data",
+            "mkfs.xfs -q -i size=512 /dev/gluster/data",
+            "mkdir -p /bricks/data",
+            'echo "UUID=$(blkid -s UUID -o value /dev/gluster/data) /bricks/data xfs defaults 0 0" >> /etc/fstab',
+            "mount /bricks/data",
+            "mkdir /bricks/data/brick",
+          ].join("\n"),
+        ),
+      ),
+    );
+    const bricks = lab.nodes.map((n) => `${n.storageAddress}:/bricks/data/brick`).join(" ");
+    await onNode(first, `gluster --mode=script volume create handmade replica 3 ${bricks} && gluster --mode=script volume start handmade`);
+    assert.match(await onNode(first, "gluster --mode=script volume info handmade"), /Number of Bricks: 1 x 3 = 3/);
+  });
+
+  it("`pulumi-glusterfs adopt --node` reads it over SSH and writes the program, with new ids", async function () {
+    const first = lab.nodes[0];
+    const main = path.join(r.repo, "node_modules", "pulumi-glusterfs", "dist", "provider", "cli", "main.js");
+    const nodes = lab.nodes.flatMap((n) => ["--node", `${n.managementAddress}:${n.sshPort}`]);
+    const before = await nodesSnapshot(lab);
+    const adopted = mustSucceed(
+      "adopt --node",
+      await run(process.execPath, [main, "adopt", ...nodes, "--ssh-key", first.privateKeyPath, "--ssh-user", first.sshUser, "--known-hosts", lab.knownHostsPath, "--out", path.join(r.repo, "index.ts")], { cwd: r.repo, env: r.env }),
+    );
+    assert.deepEqual(await nodesSnapshot(lab), before, "reading writes nothing");
+    program = fs.readFileSync(path.join(r.repo, "index.ts"), "utf8");
+    assert.match(adopted.out, /3 node\(s\), 3 device\(s\), 1 volume\(s\)/, adopted.out);
+    assert.match(program, /new Volume\("handmade", \{ cluster, adopt: "[0-9a-f]{32}", name: "handmade", sizeGiB: 1, durability: \{ type: "replicate", replica: 3, arbiter: false \} \}/, program);
+    for (const n of lab.nodes) assert.match(program, new RegExp(`manageHostname: "${n.managementAddress}", storageHostname: "${n.storageAddress}"`), program);
+    assert.equal(program.match(/path: "\/dev\/vdb"/g)?.length, 3, program);
+    volumeId = /new Volume\("handmade", \{ cluster, adopt: "([0-9a-f]{32})"/.exec(program)![1];
+  });
+
+  it("pulumi up adopts it in place: tags and user.heketi.id written, nothing moved, renamed or remounted", async function () {
+    const before = await nodesSnapshot(lab);
+    const up = await r.cli("up (adopt, hand-built)", ["up", "--yes"], { timeoutMs: 10 * 60_000 });
+    assert.match(up.out, /\+ 9 created/, up.out);
+    assert.deepEqual(await nodesSnapshot(lab), before, "the same LVs, mounts and bricks");
+    const info = await onNode(lab.nodes[0], "gluster --mode=script volume info handmade");
+    assert.match(info, new RegExp(`user.heketi.id: ${volumeId}`));
+    assert.match(await onNode(lab.nodes[0], "lvs --noheadings -o lv_tags gluster/data"), new RegExp(`pgfs.volume=${volumeId}`));
+    const pre = await r.cli("preview (hand-built, no change)", ["preview", "--diff", "--expect-no-changes"]);
+    assert.deepEqual(printedSteps(pre.out), [], pre.out);
+    assert.match(pre.out, /9 unchanged/);
+  });
+
+  it("with a new disk on each node, raising sizeGiB 1 → 2 grows it there (never into the hand-built VG)", async function () {
+    const disks = lab.nodes.map((n, i) => `devices.push(new Device("${n.name}-new-disk", { node: node_${i + 1}, path: "${n.devices[1]}" }));`).join("\n");
+    program = program.replace(`adopt: "${volumeId}", name: "handmade", sizeGiB: 1,`, `adopt: "${volumeId}", name: "handmade", sizeGiB: 2,`).replace("\nnew Volume(", `\n${disks}\nnew Volume(`);
+    r.writeProgram(program);
+    const pre = await r.cli("preview --diff (hand-built grows)", ["preview", "--diff"]);
+    assert.deepEqual(changedProperties(pre.out), ["~ sizeGiB : 1 => 2"], pre.out);
+    const up = await r.cli("up (hand-built grows)", ["up", "--yes"], { timeoutMs: 10 * 60_000 });
+    assert.match(up.out, /\+ 3 created\s+~ 1 updated\s+8 unchanged/, up.out);
+    const info = await onNode(lab.nodes[0], "gluster --mode=script volume info handmade");
+    assert.match(info, /Number of Bricks: 2 x 3 = 6/);
+    assert.equal(info.match(/\/bricks\/data\/brick/g)?.length, 3, "the hand-built bricks stay");
+    assert.equal(info.match(/\/var\/lib\/heketi\/mounts\/vg_[0-9a-f]{32}\/brick_[0-9a-f]{32}\/brick/g)?.length, 3, `the new set is in Heketi's layout on the new disks:\n${info}`);
+    const ref = await r.cli("refresh (hand-built)", ["refresh", "--yes", "--expect-no-changes"], { timeoutMs: 10 * 60_000 });
+    assert.match(ref.out, /12 unchanged/);
+  });
+
+  it("pulumi destroy removes all of it, hand-built parts included: no VG, LV, mount or fstab line is left", async function () {
+    const d = await r.cli("destroy (hand-built)", ["destroy", "--yes"], { timeoutMs: 10 * 60_000 });
+    assert.match(d.out, /- 12 deleted/);
+    assert.deepEqual(await handBuiltLeftovers(lab), []);
     const dirty: string[] = [];
     for (const n of lab.nodes) dirty.push(...(await nodeLeftovers(n)).map((l) => `${n.name} ${l}`));
     assert.deepEqual(dirty, []);

@@ -42,6 +42,12 @@ describe("adopt on the engine: a volume built by hand with gluster and LVM", fun
     const layout = handBuilt();
 
     const engine = simEngine(sim);
+    // what `pulumi-glusterfs adopt --node ...` reads: the pool, the disks that hold bricks, the volume
+    const found = await engine.describeHandBuilt(HOSTS.map((h) => ({ manageHost: h })));
+    assert.deepEqual(found.nodes.map((n) => [n.node.manageHost, n.node.storageHost, n.node.zone, n.devices.map((d) => `${d.path} ${d.vg}`)]), HOSTS.map((h, i) => [h, storage(h), i + 1, ["/dev/vdb gluster"]]));
+    assert.deepEqual(found.volumes.map((v) => [v.name, v.sizeGiB, v.durability, v.snapshotFactor, v.gid]), [["handmade", 1, { type: "replicate", replica: 3, arbiter: false }, 1, 0]]);
+    assert.deepEqual(found.warnings, []);
+    assert.equal(handBuilt(), layout, "describing writes nothing");
     const b = backend(engine);
     const connection = { ledgerPath: engine.ledger.file, ssh: { user: "root", port: 22, sudo: false, privateKey: "test-key" } };
     const clusterId = newId();

@@ -55,6 +55,15 @@ describe("dynamic providers: serialized shims", function () {
     assert.deepEqual(bad.failures?.map((f) => f.property), ["zone"]);
   });
 
+  it("during preview, a volume whose pool is unknown (a device added in the same run) still gets its defaults: growing it is an update, not a replace", async function () {
+    const olds = { connection, clusterId: "a".repeat(32), name: "data", sizeGiB: 1, durability: { type: "replicate", replica: 3, arbiter: false }, gid: 0, snapshotFactor: 1, options: [], pool: { clusterId: "a".repeat(32), nodes: [] } };
+    const checked = await volumeProvider.check!(olds, { connection, clusterId: "a".repeat(32), name: "data", sizeGiB: 2, pool: UNKNOWN });
+    assert.deepEqual(checked.failures, []);
+    assert.deepEqual([checked.inputs.gid, checked.inputs.snapshotFactor, checked.inputs.pool], [0, 1, UNKNOWN]);
+    const d = await volumeProvider.diff!("id", olds, checked.inputs);
+    assert.deepEqual([d.changes, d.replaces], [true, []]);
+  });
+
   describe("diff says exactly what a change does", function () {
     const base = { connection, clusterId: "a".repeat(32), name: "data", sizeGiB: 2, durability: { type: "replicate", replica: 3, arbiter: false }, gid: 0, snapshotFactor: 1, options: [] };
     it("no change: no diff", async () => assert.deepEqual(await volumeProvider.diff!("id", base, { ...base }), { changes: false, replaces: [], deleteBeforeReplace: true }));
