@@ -30,6 +30,9 @@ describe("command lines: --help everywhere, and exit codes scripts can trust", f
     await assert.rejects(run("provider/cli/main.js", "adopt", "--heketi-json", "a.json", "--ledger", "b.db"), (e: { stderr: string }) => /adopt reads one source/.test(e.stderr));
     await assert.rejects(run("provider/cli/main.js", "adopt", "--heketi-json", "/nonexistent/heketi.json"), (e: { stderr: string }) => /no Heketi export at \/nonexistent\/heketi.json \(make one with `heketi db export/.test(e.stderr));
     await assert.rejects(run("provider/cli/main.js", "adopt", "--ledger", "/nonexistent/l.db"), (e: { stderr: string }) => /no ledger at \/nonexistent\/l.db \(`pulumi-glusterfs rebuild/.test(e.stderr));
+    await assert.rejects(run("provider/cli/main.js", "adopt", "--node", "h1", "--ledger", "b.db"), (e: { stderr: string }) => /adopt reads one source/.test(e.stderr));
+    await assert.rejects(run("provider/cli/main.js", "adopt", "--node", "h1;reboot"), (e: { stderr: string }) => /--node h1;reboot: expected HOST\[:SSH_PORT\]\[=STORAGE_HOST\]/.test(e.stderr));
+    await assert.rejects(run("provider/cli/main.js", "adopt", "--node", "h1", "--cluster", "c"), (e: { stderr: string }) => /with --node, the nodes named are the cluster/.test(e.stderr));
   });
 
   it("lab status exits non-zero when no lab is running, so `lab status || lab up` starts one", async function () {

@@ -3,7 +3,10 @@ import * as G from "../../provider/commands/gluster";
 import * as L from "../../provider/commands/lvm";
 import { ensureLineInFile, script, sh, type ShellLine } from "../../provider/commands/shell";
 import { backend } from "../../provider/dynamic/engine-backend";
+import { pgfsTags } from "../../provider/commands/layout";
 import { newId } from "../../provider/model/ids";
+import { handBuiltVg } from "../../provider/operations/adoption";
+import type { NodeFacts } from "../../provider/operations/rebuild";
 import { simEngine, simPool } from "../support/sim-cluster";
 
 const HOSTS = ["node1.example.com", "node2.example.com", "node3.example.com"];
@@ -105,5 +108,27 @@ describe("adopt on the engine: a volume built by hand with gluster and LVM", fun
     }
     assert.equal(sim.volumes(HOSTS[0]).length, 0);
     await engine.close();
+  });
+});
+
+describe("adopting a hand-built disk: which volume group may become a device", function () {
+  const node = { id: "n".repeat(32), clusterId: "c".repeat(32), manageHost: "node1", storageHost: "10.0.0.1", zone: 1, tags: {}, ssh: {}, state: "online" as const, opId: null, createdAt: "" };
+  const vg = (name: string, o: { pvCount?: number; tags?: string[] } = {}) => ({
+    vgName: name, vgUuid: "u", sizeKiB: 1, freeKiB: 1, extentSizeKiB: 4096, extentCount: 1, freeExtentCount: 1, pvCount: o.pvCount ?? 1, lvCount: 0,
+    tags: o.tags ?? [], pgfs: pgfsTags(o.tags ?? []),
+  });
+  const facts = (pvs: Array<[string, string | null]>, vgs: ReturnType<typeof vg>[]) =>
+    ({ nodeId: node.id, answered: true as const, uuid: "x", peers: [], pvs: pvs.map(([pvName, vgName]) => ({ pvName, pvUuid: "p", vgName, sizeKiB: 1, freeKiB: 1, devSizeKiB: 1, tags: [], vgTags: [], pgfs: {} })), vgs, lvs: [], groups: new Map(), volumes: [], mounts: new Set<string>(), fstab: new Set<string>(), mountTable: [] }) as Extract<NodeFacts, { answered: true }>;
+  const D = "d".repeat(32);
+  it("takes a VG on one disk that no device or other cluster claims, and refuses the rest with what to do", function () {
+    assert.deepEqual(handBuiltVg(facts([["/dev/vdb", "gluster"]], [vg("gluster")]), node, D, "/dev/vdb"), { vg: "gluster" });
+    assert.deepEqual(handBuiltVg(facts([["/dev/vdb", "gluster"]], [vg("gluster", { tags: [`pgfs.device=${D}`] })]), node, D, "/dev/vdb"), { vg: "gluster" }, "a re-run finds its own tag");
+    const why = (f: ReturnType<typeof facts>, path = "/dev/vdb") => (handBuiltVg(f, node, D, path) as { why: string }).why;
+    assert.match(why(facts([], []), "/dev/vdc"), /no LVM physical volume \/dev\/vdc .*declared without `adopt`/);
+    assert.match(why(facts([["/dev/vdb", null]], [])), /in no volume group: declare the device without `adopt`/);
+    assert.match(why(facts([["/dev/vdb", `vg_${"e".repeat(32)}`]], [vg(`vg_${"e".repeat(32)}`)])), /is Heketi's device e{32} .*adopt it under that id/);
+    assert.match(why(facts([["/dev/vdb", "gluster"]], [vg("gluster", { tags: [`pgfs.device=${"f".repeat(32)}`] })])), /is already device f{32}: adopt it under that id/);
+    assert.match(why(facts([["/dev/vdb", "gluster"]], [vg("gluster", { tags: [`pgfs.cluster=${"a".repeat(32)}`] })])), /belongs to cluster a{32}/);
+    assert.match(why(facts([["/dev/vdb", "gluster"]], [vg("gluster", { pvCount: 2 })])), /spans 2 disks; a device is one disk/);
   });
 });
