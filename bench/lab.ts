@@ -10,16 +10,16 @@
  * Prints seconds per step, ours/Heketi, and ours/remote. A benchmark, not a test: nothing is asserted
  * about time.
  */
-import { ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { readLabDescription, type LabDescription } from "../devtools/lab/description";
-import { repoRoot } from "../devtools/lab/paths";
 import type { RemoteCall } from "../provider/exec/trace";
 import { nodeLeftovers } from "../test/support/engine";
-import { freePort, heketiBin, startHeketi } from "../test/support/heketi-server";
+import { heketiBin, startHeketi } from "../test/support/heketi-server";
+import { startServe } from "./serve-process";
 
 const execFileP = promisify(execFile);
 const ADMIN = "pgfs-test-admin-secret"; // test/fixtures/heketi-mock.json's admin key, for both servers
@@ -37,28 +37,13 @@ interface Side {
 }
 
 async function startOurs(lab: LabDescription, dir: string): Promise<Side> {
-  const port = await freePort();
   const first = lab.nodes[0];
   const trace = path.join(dir, "trace.jsonl");
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      path.join(repoRoot(), "dist", "provider", "cli", "main.js"), "serve", "--port", String(port), "--ledger", path.join(dir, "ledger.db"), "--admin-key", ADMIN, "--user-key", "u",
-      "--executor", "ssh", "--ssh-key", first.privateKeyPath, "--ssh-user", first.sshUser, "--ssh-port", String(first.sshPort), "--known-hosts", lab.knownHostsPath,
-    ],
-    { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, PGFS_TRACE: trace } },
-  );
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${url}/hello`)).ok) break;
-    } catch {
-      /* starting */
-    }
-    if (i > 300) throw new Error("our server did not start");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { name: "ours", url, trace, stop: async () => void child.kill("SIGTERM") };
+  const flags = [
+    "--ledger", path.join(dir, "ledger.db"), "--admin-key", ADMIN, "--user-key", "u",
+    "--executor", "ssh", "--ssh-key", first.privateKeyPath, "--ssh-user", first.sshUser, "--ssh-port", String(first.sshPort), "--known-hosts", lab.knownHostsPath,
+  ];
+  return { ...(await startServe(flags, { ...process.env, PGFS_TRACE: trace })), trace };
 }
 
 async function startTheirs(lab: LabDescription, dir: string): Promise<Side> {

@@ -9,12 +9,11 @@
  *
  *   node dist/bench/rest-api.js [--reads 1000] [--creates 40] [--concurrency 4] [--rounds 3]
  */
-import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { repoRoot } from "../devtools/lab/paths";
-import { freePort, heketiRequest, startHeketi, topologyOn } from "../test/support/heketi-server";
+import { heketiRequest, startHeketi, topologyOn } from "../test/support/heketi-server";
+import { startServe } from "./serve-process";
 
 const ADMIN = "pgfs-test-admin-secret"; // the keys of test/fixtures/heketi-mock.json, for both servers
 const USER = "pgfs-test-user-secret";
@@ -30,25 +29,9 @@ interface Server {
   stop(): Promise<void>;
 }
 
-async function startOurs(): Promise<Server> {
+function startOurs(): Promise<Server> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgfs-bench-ours-"));
-  const port = await freePort();
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [path.join(repoRoot(), "dist", "provider", "cli", "main.js"), "serve", "--port", String(port), "--ledger", path.join(dir, "ledger.db"), "--admin-key", ADMIN, "--user-key", USER, "--executor", "sim"],
-    { stdio: ["ignore", "ignore", "inherit"] },
-  );
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${url}/hello`)).ok) break;
-    } catch {
-      /* starting */
-    }
-    if (i > 300) throw new Error("our server did not start");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { name: "ours", url, stop: async () => void child.kill("SIGTERM") };
+  return startServe(["--ledger", path.join(dir, "ledger.db"), "--admin-key", ADMIN, "--user-key", USER, "--executor", "sim"]);
 }
 
 function pct(xs: number[], p: number): number {
