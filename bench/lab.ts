@@ -93,18 +93,24 @@ function story(lab: LabDescription, devices: number) {
   return steps;
 }
 
-/** Per step: seconds of remote commands on the busiest host (the calls of one host run one after another within a step). */
-function remoteSeconds(traceFile: string, windows: Array<[number, number]>): number[] {
+/**
+ * Per step: seconds of remote commands on the busiest host (the calls of one host run one after another
+ * within a step), and that host's slowest commands.
+ */
+function remoteSeconds(traceFile: string, windows: Array<[number, number]>): Array<{ seconds: number; slowest: string }> {
   const calls = fs.existsSync(traceFile)
     ? fs.readFileSync(traceFile, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as RemoteCall)
     : [];
   return windows.map(([from, to]) => {
-    const perHost = new Map<string, number>();
+    const perHost = new Map<string, RemoteCall[]>();
     for (const c of calls) {
       const start = Date.parse(c.at);
-      if (start >= from && start < to) perHost.set(c.host, (perHost.get(c.host) ?? 0) + c.ms);
+      if (start >= from && start < to) perHost.set(c.host, [...(perHost.get(c.host) ?? []), c]);
     }
-    return Math.max(0, ...perHost.values()) / 1000;
+    const total = (cs: RemoteCall[]) => cs.reduce((a, c) => a + c.ms, 0);
+    const busiest = [...perHost.values()].sort((a, b) => total(b) - total(a))[0] ?? [];
+    const slowest = [...busiest].sort((a, b) => b.ms - a.ms).slice(0, 3).map((c) => `${(c.ms / 1000).toFixed(1)} s ${c.command}`).join("; ");
+    return { seconds: total(busiest) / 1000, slowest };
   });
 }
 
@@ -136,16 +142,17 @@ async function main(): Promise<void> {
     const side = await start(lab, dir);
     try {
       results[side.name] = await runSide(lab, side, devices);
-      if (side.trace) (results[side.name] as { remote?: number[] }).remote = remoteSeconds(side.trace, results[side.name].windows);
+      if (side.trace) (results[side.name] as { remote?: ReturnType<typeof remoteSeconds> }).remote = remoteSeconds(side.trace, results[side.name].windows);
     } finally {
       await side.stop();
     }
   }
   const h = results.Heketi;
-  const o = results.ours as typeof h & { remote: number[] };
-  const rows = h.names.map((name, i) => [name, h.seconds[i].toFixed(1), o.seconds[i].toFixed(1), (o.seconds[i] / h.seconds[i]).toFixed(2), o.remote[i].toFixed(1), o.remote[i] > 0 ? (o.seconds[i] / o.remote[i]).toFixed(2) : "-"]);
+  const o = results.ours as typeof h & { remote: ReturnType<typeof remoteSeconds> };
+  const remote = o.remote.map((r) => r.seconds);
+  const rows = h.names.map((name, i) => [name, h.seconds[i].toFixed(1), o.seconds[i].toFixed(1), (o.seconds[i] / h.seconds[i]).toFixed(2), remote[i].toFixed(1), remote[i] > 0 ? (o.seconds[i] / remote[i]).toFixed(2) : "-"]);
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-  rows.push(["whole story", sum(h.seconds).toFixed(1), sum(o.seconds).toFixed(1), (sum(o.seconds) / sum(h.seconds)).toFixed(2), sum(o.remote).toFixed(1), (sum(o.seconds) / sum(o.remote)).toFixed(2)]);
+  rows.push(["whole story", sum(h.seconds).toFixed(1), sum(o.seconds).toFixed(1), (sum(o.seconds) / sum(h.seconds)).toFixed(2), sum(remote).toFixed(1), (sum(o.seconds) / sum(remote)).toFixed(2)]);
   const head = ["step", "Heketi s", "ours s", "ours/Heketi", "ours remote s", "ours/remote"];
   const widths = head.map((hd, c) => Math.max(hd.length, ...rows.map((r) => r[c].length)));
   const line = (r: string[]) => r.map((x, c) => (c === 0 ? x.padEnd(widths[c]) : x.padStart(widths[c]))).join("  ");
@@ -153,6 +160,8 @@ async function main(): Promise<void> {
   console.log(line(head));
   for (const r of rows) console.log(line(r));
   console.log("ours remote: seconds inside remote commands on the busiest node during the step (PGFS_TRACE), the floor of the commands as they are");
+  console.log("where ours spends it (the busiest node's slowest calls):");
+  for (const [i, name] of h.names.entries()) if (o.remote[i].slowest) console.log(`  ${name}: ${o.remote[i].slowest}`);
   fs.rmSync(dir, { recursive: true, force: true });
 }
 

@@ -17,9 +17,12 @@ export interface ServeProcess {
 export async function startServe(flags: string[], env: NodeJS.ProcessEnv = process.env): Promise<ServeProcess> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, [path.join(repoRoot(), "dist", "provider", "cli", "main.js"), "serve", "--port", String(port), ...flags], {
-    stdio: ["ignore", "ignore", "inherit"],
+    stdio: ["ignore", "ignore", "pipe"],
     env,
   });
+  // its request log would drown the benchmark's table: keep the last of it for a failure to start
+  let log = "";
+  child.stderr!.on("data", (d: Buffer) => void (log = (log + d.toString()).slice(-4000)));
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try {
@@ -27,7 +30,7 @@ export async function startServe(flags: string[], env: NodeJS.ProcessEnv = proce
     } catch {
       /* starting */
     }
-    if (i > 300 || child.exitCode !== null) throw new Error(`our server did not start (serve ${flags.join(" ")})`);
+    if (i > 300 || child.exitCode !== null) throw new Error(`our server did not start (serve ${flags.join(" ")}):\n${log}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   return { name: "ours", url, stop: async () => void child.kill("SIGTERM") };
