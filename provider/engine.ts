@@ -218,7 +218,7 @@ export class Engine {
   }
 
   /** A cluster built by hand, as rows with new ids, from its nodes (`adopt --node`; nothing is written). */
-  describeHandBuilt(hosts: readonly adoption.HandBuiltHost[]): Promise<adoption.HandBuiltCluster> {
+  describeHandBuilt(hosts: readonly HostAddress[]): Promise<adoption.HandBuiltCluster> {
     return adoption.describeHandBuilt(this.ctx, hosts);
   }
 

@@ -4,7 +4,7 @@
  * cheap guards make a re-run after a crash converge. Pure: they only build lines.
  */
 import { DEFAULT_FSTAB, assertFilePath, assertId, brickMountPoint, brickPath, brickPlace, devNode, fstabLine, lvPath } from "./layout";
-import { BrickArgs, BrickCreateArgs, brickThinPool, lvCreateBrick, lvExists, lvRemove, tagBrick, thinPoolCount } from "./lvm";
+import { BrickArgs, BrickCreateArgs, lvCreateBrick, lvExists, lvRemove, tagBrick, thinPoolCount } from "./lvm";
 import { ShellLine, ensureLineInFile, frag, ifThen, outputIsInteger, removeTableLines, sh, silently, unless, withoutStderr } from "./shell";
 
 /** `mkfs.xfs -i size=512 -n size=8192 <dev>`; arbiter: `mkfs.xfs -i maxpct=100 -n size=8192 <dev>` */
@@ -55,7 +55,7 @@ export function brickCreate(a: BrickCreateArgs): ShellLine[] {
  */
 export function brickDestroy(a: BrickArgs & { backupLvm?: boolean }): ShellLine[] {
   const fstab = assertFilePath(a.fstab ?? DEFAULT_FSTAB);
-  const p = brickPlace({ ...a, thinPool: brickThinPool(a) });
+  const p = brickPlace(a);
   const mnt = p.mountPoint;
   return [
     ifThen(sh`mountpoint -q ${mnt}`, sh`umount ${mnt}`),

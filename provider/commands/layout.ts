@@ -57,9 +57,12 @@ export function devNode(deviceId: string, brickId: string): string {
   return `/dev/mapper/${vgName(deviceId)}-${lvName(brickId)}`;
 }
 
-/** `/var/lib/heketi/mounts/vg_<D>`: the parent of every brick mount of a device. */
-export function deviceMountParent(deviceId: string): string {
-  return `${HEKETI_MOUNT_ROOT}/${vgName(deviceId)}`;
+/**
+ * `/var/lib/heketi/mounts/<vg>` (`vg_<D>`, or an adopted device's own VG): the parent of the brick
+ * mounts the engine makes on a device (hand-built bricks are mounted where the operator put them).
+ */
+export function deviceMountParent(d: DeviceRef): string {
+  return `${HEKETI_MOUNT_ROOT}/${deviceVg(d)}`;
 }
 
 /** `/var/lib/heketi/mounts/vg_<D>/brick_<B>` */
@@ -96,11 +99,6 @@ export type DeviceRef = string | { id: string; vg?: string | null };
 export function deviceVg(d: DeviceRef): string {
   if (typeof d === "string") return vgName(d);
   return d.vg ? assertLvmName("volume group", d.vg) : vgName(d.id);
-}
-
-/** `/var/lib/heketi/mounts/<vg>`: the parent of the brick mounts the engine makes on a device (an adopted VG's hand-built bricks are mounted where the operator put them). */
-export function deviceMountDir(d: DeviceRef): string {
-  return `${HEKETI_MOUNT_ROOT}/${deviceVg(d)}`;
 }
 
 /** Where a brick is on its node, whatever built it. */

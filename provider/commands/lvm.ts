@@ -8,7 +8,7 @@ import {
   assertLvmName,
   brickPlace,
   DeviceRef,
-  deviceMountDir,
+  deviceMountParent,
   deviceVg,
   assertPositiveInt,
   lvName,
@@ -16,7 +16,6 @@ import {
   isOwnerTag,
   tag,
   zoneTag,
-  thinPoolName,
   thinPoolPath,
   vgName,
 } from "./layout";
@@ -182,7 +181,7 @@ export function pvRemove(device: string): ShellLine {
  */
 export function deviceTeardown(a: DeviceTeardownArgs): ShellLine[] {
   const ref = { id: a.deviceId, vg: a.vg };
-  const parent = deviceMountDir(ref);
+  const parent = deviceMountParent(ref);
   return [
     ifThen(vgExists(ref), vgRemove(ref)),
     ifThen(pvExists(a.device), pvRemove(a.device)),
@@ -228,12 +227,6 @@ export interface BrickArgs {
   vg?: string | null;
   lv?: string | null;
   mountPoint?: string | null;
-}
-
-/** The thin pool LV name of a brick: its own `thinPool` (an LVM name) or `tp_<brickId>`. */
-export function brickThinPool(a: Pick<BrickArgs, "brickId" | "thinPool">): string {
-  if (a.thinPool === undefined || a.thinPool === null) return thinPoolName(a.brickId);
-  return assertLvmName("thin pool", a.thinPool);
 }
 
 export interface BrickCreateArgs extends BrickArgs {
@@ -289,7 +282,7 @@ export function tagBrick(a: BrickTagArgs): ShellLine {
 
 /** `/usr/sbin/lvm lvs --noheadings --options=thin_count 'vg_<D>/tp_<B>'` (or the brick's own VG and pool) */
 export function thinPoolCount(a: BrickArgs): ShellLine {
-  const p = brickPlace({ ...a });
+  const p = brickPlace(a);
   return sh`${lvm} lvs --noheadings --options=thin_count ${`${p.vg}/${p.pool}`}`;
 }
 

@@ -67,7 +67,18 @@ class Truth {
     const fresh = pool.nodes.filter((n) => !known?.has(n.nodeId));
     // every node is known: wait for a rebuild under way (its failure is the failure of the calls that needed it)
     if (known && !fresh.length) return this.running.get(pool.clusterId)?.catch(() => undefined);
-    const set = known ?? new Set<string>();
+    return this.rebuild(pool, fresh);
+  }
+
+  /** Rebuild now, whatever is known (after adoption wrote tags on the nodes): calls wait for it as for any rebuild. */
+  again(pool: DeclaredPool): Promise<void> {
+    const known = this.known.get(pool.clusterId);
+    return this.rebuild(pool, pool.nodes.filter((n) => !known?.has(n.nodeId)));
+  }
+
+  /** Queue a rebuild after any under way; `fresh` nodes count as known unless it fails. */
+  private rebuild(pool: DeclaredPool, fresh: DeclaredPool["nodes"]): Promise<void> {
+    const set = this.known.get(pool.clusterId) ?? new Set<string>();
     for (const n of fresh) set.add(n.nodeId);
     this.known.set(pool.clusterId, set);
     const before = this.running.get(pool.clusterId) ?? Promise.resolve();
@@ -81,17 +92,6 @@ class Truth {
           throw err;
         },
       );
-    this.running.set(pool.clusterId, run);
-    return run;
-  }
-
-  /** Rebuild now, whatever is known (after adoption wrote tags on the nodes): calls wait for it as for any rebuild. */
-  async again(pool: DeclaredPool): Promise<void> {
-    const set = this.known.get(pool.clusterId) ?? new Set<string>();
-    for (const n of pool.nodes) set.add(n.nodeId);
-    this.known.set(pool.clusterId, set);
-    const before = this.running.get(pool.clusterId) ?? Promise.resolve();
-    const run = before.catch(() => undefined).then(() => this.engine.rebuildCluster(pool)).then((plan) => void this.last.set(pool.clusterId, plan));
     this.running.set(pool.clusterId, run);
     return run;
   }

@@ -20,6 +20,7 @@ import { script } from "../commands/shell";
 import type { BrickRow, NodeRow, VolumeRow } from "../ledger/ledger";
 import { newId } from "../model/ids";
 import { OpContext, runScript } from "./context";
+import { gatherHostFacts, type HostAddress } from "./discovery";
 import { gatherFacts, mapVolume, NodeFacts } from "./rebuild";
 
 type Answered = Extract<NodeFacts, { answered: true }>;
@@ -131,13 +132,6 @@ export async function planHandBuiltVolumeOnNodes(ctx: OpContext, clusterId: stri
   return plan;
 }
 
-/** A host as the operator names it on the command line (`adopt --node HOST[:PORT][=STORAGE]`). */
-export interface HandBuiltHost {
-  manageHost: string;
-  port?: number;
-  storageHost?: string;
-}
-
 /** What `adopt --node ...` finds on a cluster built by hand: rows with new ids, and what it left out. */
 export interface HandBuiltCluster {
   clusterId: string;
@@ -152,7 +146,7 @@ export interface HandBuiltCluster {
  * Volumes gluster already marks (user.heketi.id) are Heketi's or ours: adopted from a Heketi export
  * or the ledger `rebuild` writes, not here.
  */
-export function handBuiltCluster(hosts: readonly HandBuiltHost[], facts: readonly NodeFacts[], newIdFn: () => string = newId): HandBuiltCluster | { why: string } {
+export function handBuiltCluster(hosts: readonly HostAddress[], facts: readonly NodeFacts[], newIdFn: () => string = newId): HandBuiltCluster | { why: string } {
   const silent = facts.flatMap((f, i) => (f.answered ? [] : [`${hosts[i].manageHost}: ${f.error}`]));
   if (silent.length) return { why: `every node must answer: ${silent.join("; ")}` };
   const answered = facts as Answered[];
@@ -205,12 +199,8 @@ export function handBuiltCluster(hosts: readonly HandBuiltHost[], facts: readonl
 }
 
 /** Ask the hosts what they hold and describe the hand-built cluster they make (nothing is written). */
-export async function describeHandBuilt(ctx: OpContext, hosts: readonly HandBuiltHost[]): Promise<HandBuiltCluster> {
-  const targets: NodeRow[] = hosts.map((h, i) => ({
-    id: `host-${i}`, clusterId: "", manageHost: h.manageHost, storageHost: h.storageHost ?? h.manageHost, zone: 1, tags: {},
-    ssh: h.port ? { port: h.port } : {}, state: "online", opId: null, createdAt: "",
-  }));
-  const found = handBuiltCluster(hosts, await gatherFacts(ctx, targets));
+export async function describeHandBuilt(ctx: OpContext, hosts: readonly HostAddress[]): Promise<HandBuiltCluster> {
+  const found = handBuiltCluster(hosts, await gatherHostFacts(ctx, hosts));
   if ("why" in found) throw new Error(`cannot describe the cluster of ${hosts.map((h) => h.manageHost).join(", ")}: ${found.why}`);
   return found;
 }

@@ -91,11 +91,16 @@ export function poolsFromFacts(hosts: readonly HostAddress[], facts: readonly No
   return { pools: [...pools.values()], warnings };
 }
 
-/** Ask every host (in parallel) and work out the pools. */
-export async function discoverPools(ctx: OpContext, hosts: readonly HostAddress[]): Promise<Discovery> {
+/** Ask every host (in parallel) what it holds: the facts, in the order of `hosts`. */
+export function gatherHostFacts(ctx: OpContext, hosts: readonly HostAddress[]): Promise<NodeFacts[]> {
   const targets: NodeRow[] = hosts.map((h, i) => ({
     id: `host-${i}`, clusterId: "", manageHost: h.manageHost, storageHost: h.storageHost ?? h.manageHost, zone: 1, tags: {},
     ssh: h.port ? { port: h.port } : {}, state: "online", opId: null, createdAt: "",
   }));
-  return poolsFromFacts(hosts, await gatherFacts(ctx, targets));
+  return gatherFacts(ctx, targets);
+}
+
+/** Ask every host (in parallel) and work out the pools. */
+export async function discoverPools(ctx: OpContext, hosts: readonly HostAddress[]): Promise<Discovery> {
+  return poolsFromFacts(hosts, await gatherHostFacts(ctx, hosts));
 }
